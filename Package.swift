@@ -1,0 +1,70 @@
+// swift-tools-version: 6.1
+// SPDX-License-Identifier: GPL-2.0-only
+// l2tpd: a userspace L2TP datapath daemon for Linux, controlled through the kernel's `l2tp` GENL family.
+
+import PackageDescription
+
+let package = Package(
+    name: "l2tpd",
+    products: [
+        .executable(name: "l2tpd", targets: ["l2tpd"]),
+        .executable(name: "l2tp", targets: ["l2tp"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // C shims: TUN/TAP ioctls, mmsghdr batch calls, cmsg, netlink macros, sockaddr_l2tpip.
+        .target(name: "CL2TPLinux"),
+        // libnl-3 and libnl-genl-3, found through pkg-config.
+        .systemLibrary(
+            name: "CNetlink",
+            pkgConfig: "libnl-genl-3.0",
+            providers: [.apt(["libnl-3-dev", "libnl-genl-3-dev"])]
+        ),
+
+        // Hot path.
+        .target(name: "L2TPSystem", dependencies: ["CL2TPLinux", "L2TPWire"]),
+        .target(name: "L2TPWire"),
+        .target(name: "L2TPCore", dependencies: ["L2TPWire"]),
+        .target(name: "L2TPEncap", dependencies: ["L2TPCore", "L2TPSystem"]),
+        .target(name: "L2TPEthernet", dependencies: ["L2TPCore", "L2TPSystem"]),
+        .target(
+            name: "L2TPDatapath",
+            dependencies: ["L2TPCore", "L2TPSystem", "L2TPEncap", "L2TPEthernet"]
+        ),
+
+        // Control plane.
+        .target(name: "L2TPNetlink", dependencies: ["CNetlink", "CL2TPLinux", "L2TPWire"]),
+        .target(
+            name: "L2TPControl",
+            dependencies: ["L2TPNetlink", "L2TPCore", "L2TPSystem"]
+        ),
+        .target(
+            name: "L2TPDaemon",
+            dependencies: [
+                "L2TPControl", "L2TPDatapath", "L2TPEncap", "L2TPEthernet", "L2TPNetlink", "L2TPSystem",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "l2tpd",
+            dependencies: ["L2TPDaemon", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .target(name: "L2TPTool", dependencies: ["L2TPNetlink", "L2TPSystem"]),
+        .executableTarget(name: "l2tp", dependencies: ["L2TPTool"]),
+
+        // Tests: one per library module, plus end-to-end tests in network namespaces.
+        .target(name: "L2TPTestSupport", dependencies: ["L2TPCore", "L2TPWire"], path: "Tests/L2TPTestSupport"),
+        .testTarget(name: "L2TPWireTests", dependencies: ["L2TPWire", "L2TPTestSupport"]),
+        .testTarget(name: "L2TPCoreTests", dependencies: ["L2TPCore", "L2TPTestSupport"]),
+        .testTarget(name: "L2TPNetlinkTests", dependencies: ["L2TPNetlink", "L2TPTestSupport"]),
+        .testTarget(name: "L2TPControlTests", dependencies: ["L2TPControl", "L2TPTestSupport"]),
+        .testTarget(name: "L2TPToolTests", dependencies: ["L2TPTool", "L2TPNetlink"]),
+        .testTarget(
+            name: "L2TPEndToEndTests",
+            dependencies: ["l2tpd", "l2tp", "L2TPTestSupport", "L2TPSystem"]
+        ),
+    ]
+)

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// C shims for what Swift cannot import from Linux headers: ioctl request macros, mmsghdr batch calls,
+// cmsg walking, netlink alignment macros and the L2TP/IP socket address structs.
+#ifndef CL2TPLINUX_H
+#define CL2TPLINUX_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <sys/ioctl.h>
+#include <netinet/in.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <linux/sockios.h>
+#include <linux/netlink.h>
+#include <linux/genetlink.h>
+#include <linux/virtio_net.h>
+
+// MARK: - TUN/TAP
+
+static const unsigned long CL2TP_TUNSETIFF = TUNSETIFF;
+static const unsigned long CL2TP_TUNSETOFFLOAD = TUNSETOFFLOAD;
+static const unsigned long CL2TP_TUNSETVNETHDRSZ = TUNSETVNETHDRSZ;
+static const unsigned long CL2TP_TUNGETIFF = TUNGETIFF;
+static const short CL2TP_IFF_TAP = IFF_TAP;
+static const short CL2TP_IFF_NO_PI = IFF_NO_PI;
+static const short CL2TP_IFF_VNET_HDR = IFF_VNET_HDR;
+static const short CL2TP_IFF_MULTI_QUEUE = IFF_MULTI_QUEUE;
+
+static const unsigned long CL2TP_SIOCGIFMTU = SIOCGIFMTU;
+static const unsigned long CL2TP_SIOCSIFMTU = SIOCSIFMTU;
+static const unsigned long CL2TP_SIOCGIFINDEX = SIOCGIFINDEX;
+static const unsigned long CL2TP_SIOCGIFHWADDR = SIOCGIFHWADDR;
+static const unsigned long CL2TP_SIOCSIFHWADDR = SIOCSIFHWADDR;
+static const unsigned long CL2TP_SIOCGIFFLAGS = SIOCGIFFLAGS;
+static const unsigned long CL2TP_SIOCSIFFLAGS = SIOCSIFFLAGS;
+
+/// Opens /dev/net/tun and attaches it to a TAP device called `name` (which may contain "%d").
+/// On success returns the fd and writes the kernel's chosen name into `name_out` (IFNAMSIZ bytes).
+/// On failure returns -errno.
+int CL2TP_tap_open(const char *name, short extra_flags, char *name_out);
+
+/// ioctl on an AF_INET datagram socket with an `ifreq` naming `ifname`. Returns 0 or -errno.
+int CL2TP_if_get_mtu(int sockfd, const char *ifname, int *mtu);
+int CL2TP_if_set_mtu(int sockfd, const char *ifname, int mtu);
+int CL2TP_if_get_index(int sockfd, const char *ifname, int *ifindex);
+int CL2TP_if_get_hwaddr(int sockfd, const char *ifname, uint8_t mac[6]);
+int CL2TP_if_get_flags(int sockfd, const char *ifname, short *flags);
+
+// MARK: - Batched datagram I/O
+
+/// Mirror of `struct mmsghdr`, which Swift's Glibc hides without _GNU_SOURCE.
+struct CL2TP_mmsghdr {
+    struct msghdr msg_hdr;
+    unsigned int msg_len;
+};
+
+/// recvmmsg(2). Returns the number of messages or -errno.
+int CL2TP_recvmmsg(int fd, struct CL2TP_mmsghdr *vec, unsigned int vlen, int flags);
+/// sendmmsg(2). Returns the number of messages or -errno.
+int CL2TP_sendmmsg(int fd, struct CL2TP_mmsghdr *vec, unsigned int vlen, int flags);
+
+// MARK: - Ancillary data
+
+/// Space for one cmsg carrying `len` bytes (CMSG_SPACE).
+size_t CL2TP_cmsg_space(size_t len);
+/// Writes one SCM_RIGHTS cmsg carrying `fd` into `buf` (CMSG_SPACE(sizeof(int)) bytes) and
+/// sets msg->msg_control/msg_controllen.
+void CL2TP_cmsg_put_fd(struct msghdr *msg, void *buf, size_t buflen, int fd);
+/// Returns the first fd carried by SCM_RIGHTS in `msg`, or -1. Every further fd is closed.
+int CL2TP_cmsg_take_fd(struct msghdr *msg);
+/// Writes one (level, type) cmsg carrying a 16-bit value (UDP_SEGMENT), sets msg_control.
+void CL2TP_cmsg_put_u16(struct msghdr *msg, void *buf, size_t buflen, int level, int type, uint16_t value);
+/// Finds a (level, type) cmsg holding an int or u16 (UDP_GRO) and returns it, or -1.
+int CL2TP_cmsg_find_int(struct msghdr *msg, int level, int type);
+
+// MARK: - Peer credentials and capabilities
+
+/// SO_PEERCRED on a connected Unix socket. Returns 0 or -errno.
+int CL2TP_peer_cred(int fd, pid_t *pid, uid_t *uid, gid_t *gid);
+/// Whether process `pid` holds CAP_NET_ADMIN in its effective set (read from /proc/PID/status).
+/// Returns 1, 0, or -errno.
+int CL2TP_pid_has_cap_net_admin(pid_t pid);
+
+// MARK: - Netlink
+
+static inline uint32_t CL2TP_NLMSG_ALIGN(uint32_t len) { return NLMSG_ALIGN(len); }
+static inline uint32_t CL2TP_NLMSG_HDRLEN(void) { return NLMSG_HDRLEN; }
+static inline uint32_t CL2TP_GENL_HDRLEN(void) { return GENL_HDRLEN; }
+static inline uint32_t CL2TP_NLA_ALIGN(uint32_t len) { return NLA_ALIGN(len); }
+static inline uint32_t CL2TP_NLA_HDRLEN(void) { return NLA_HDRLEN; }
+
+// MARK: - L2TP/IP socket addresses (include/uapi/linux/l2tp.h)
+
+/// The corresponding C struct is `struct sockaddr_l2tpip`.
+struct CL2TP_sockaddr_l2tpip {
+    uint16_t l2tp_family;
+    uint16_t l2tp_unused;
+    struct in_addr l2tp_addr;
+    uint32_t l2tp_conn_id;
+    unsigned char pad[4];
+};
+
+/// The corresponding C struct is `struct sockaddr_l2tpip6`.
+struct CL2TP_sockaddr_l2tpip6 {
+    uint16_t l2tp_family;
+    uint16_t l2tp_unused;
+    uint32_t l2tp_flowinfo;
+    struct in6_addr l2tp_addr;
+    uint32_t l2tp_scope_id;
+    uint32_t l2tp_conn_id;
+};
+
+static const int CL2TP_IPPROTO_L2TP = 115;
+
+// MARK: - epoll and eventfd (struct epoll_event is packed on x86_64 and does not import cleanly)
+
+/// epoll_ctl(EPOLL_CTL_ADD/MOD/DEL). Returns 0 or -errno.
+int CL2TP_epoll_ctl(int epfd, int op, int fd, uint32_t events, uint64_t data);
+/// epoll_wait into parallel arrays. Returns the number of events or -errno.
+int CL2TP_epoll_wait(int epfd, uint64_t *data, uint32_t *events, int max, int timeout_ms);
+/// epoll_create1(EPOLL_CLOEXEC). Returns the fd or -errno.
+int CL2TP_epoll_create(void);
+/// eventfd(0, EFD_NONBLOCK|EFD_CLOEXEC). Returns the fd or -errno.
+int CL2TP_eventfd(void);
+
+static const uint32_t CL2TP_EPOLLIN = 0x001;
+static const uint32_t CL2TP_EPOLLOUT = 0x004;
+static const uint32_t CL2TP_EPOLLERR = 0x008;
+static const uint32_t CL2TP_EPOLLHUP = 0x010;
+static const uint32_t CL2TP_EPOLLRDHUP = 0x2000;
+static const int CL2TP_EPOLL_CTL_ADD = 1;
+static const int CL2TP_EPOLL_CTL_DEL = 2;
+static const int CL2TP_EPOLL_CTL_MOD = 3;
+
+/// accept4(fd, NULL, NULL, SOCK_NONBLOCK|SOCK_CLOEXEC); -1 with errno set on failure.
+int CL2TP_accept(int fd);
+
+// MARK: - Signals
+
+/// Blocks `signals` in the calling thread (and threads it creates later) and returns a signalfd that
+/// reports them (SFD_NONBLOCK|SFD_CLOEXEC), or -errno.
+int CL2TP_signalfd(const int *signals, int count);
+/// Reads one signal number from a signalfd; 0 if none is pending, -errno on error.
+int CL2TP_signalfd_read(int fd);
+
+// MARK: - Misc
+
+/// The calling thread's id (gettid(2)).
+int CL2TP_gettid(void);
+/// Sets the calling thread's name (pthread_setname_np, at most 15 bytes).
+void CL2TP_set_thread_name(const char *name);
+/// Blocks the given signals in the calling thread (for worker threads).
+void CL2TP_block_all_signals(void);
+
+#endif

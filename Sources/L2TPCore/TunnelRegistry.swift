@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// The control plane's mutable set of tunnels and sessions, enforcing the kernel's id scoping rules
+// (l2tp_tunnel_register, l2tp_session_register) and producing SessionTable snapshots.
+//
+// Concurrency: owned by the control plane's single thread; never touched by datapath workers.
+
+import L2TPWire
+
+/// Why a registration was refused; the control plane maps these to errnos.
+public enum RegistryError: Error, Equatable, Sendable {
+    /// The tunnel id is taken (ids are shared by v2 and v3). Kernel: -EEXIST.
+    case tunnelExists
+    /// The session id is taken in this scope. Kernel: -EEXIST.
+    case sessionExists
+    /// The tunnel is unknown or being deleted. Kernel: -ENODEV.
+    case noSuchTunnel
+}
+
+/// Tunnels and their sessions, keyed as the kernel keys them.
+public struct TunnelRegistry: Sendable {
+    /// A tunnel and its sessions.
+    public struct Entry: Sendable {
+        public let tunnel: Tunnel
+        public fileprivate(set) var sessions: [SessionID: Session] = [:]
+    }
+
+    public private(set) var entries: [TunnelID: Entry] = [:]
+    private var v2: [UInt32: Session] = [:]
+    private var v3: [UInt32: V3Slot] = [:]
+    private var tunnelIndex: [TunnelID: Tunnel] = [:]
+    private var generation: UInt64 = 0
+
+    public init() {}
+
+    // MARK: Tunnels
+
+    /// Registers a tunnel. Fails if its id is taken.
+    public mutating func add(_ tunnel: Tunnel) throws(RegistryError) {
+        guard entries[tunnel.id] == nil else { throw .tunnelExists }
+        entries[tunnel.id] = Entry(tunnel: tunnel)
+        tunnelIndex[tunnel.id] = tunnel
+    }
+
+    /// Unregisters a tunnel and every session in it; returns them (sessions in id order).
+    public mutating func removeTunnel(_ id: TunnelID) -> (Tunnel, [Session])? {
+        guard let entry = entries[id] else { return nil }
+        let sessions = entry.sessions.values.sorted { $0.id < $1.id }
+        for s in sessions { unindex(s) }
+        entries[id] = nil
+        tunnelIndex[id] = nil
+        return (entry.tunnel, sessions)
+    }
+
+    public func tunnel(_ id: TunnelID) -> Tunnel? { entries[id]?.tunnel }
+
+    /// Tunnels in ascending id order, as the kernel's dump walks its IDR.
+    public var tunnelsInOrder: [Tunnel] { entries.keys.sorted().map { entries[$0]!.tunnel } }
+
+    public var tunnelCount: Int { entries.count }
+    public var sessionCount: Int { entries.values.reduce(0) { $0 + $1.sessions.count } }
+
+    // MARK: Sessions
+
+    /// Checks that `session` could be registered, without registering it: its tunnel is registered
+    /// and its id is free in its scope. v2 ids are scoped by tunnel; v3 ids are global, except that
+    /// UDP sessions in different tunnels may share an id (told apart by the receiving socket).
+    public func check(_ session: Session) throws(RegistryError) {
+        let tid = session.tunnel.id
+        guard let entry = entries[tid], entry.tunnel === session.tunnel else { throw .noSuchTunnel }
+        guard entry.sessions[session.id] == nil else { throw .sessionExists }
+        switch session.tunnel.version {
+        case .v2:
+            let key = SessionTable.v2Key(tunnelID: tid.rawValue, sessionID: session.id.rawValue)
+            guard v2[key] == nil else { throw .sessionExists }
+        case .v3:
+            switch v3[session.id.rawValue] {
+            case nil: break
+            case .one(let other):
+                guard session.tunnel.encap == .udp, other.tunnel.encap == .udp else { throw .sessionExists }
+            case .collided:
+                guard session.tunnel.encap == .udp else { throw .sessionExists }
+            }
+        }
+    }
+
+    /// Registers a session in its tunnel (see `check`).
+    public mutating func add(_ session: Session) throws(RegistryError) {
+        try check(session)
+        let tid = session.tunnel.id
+        switch session.tunnel.version {
+        case .v2:
+            v2[SessionTable.v2Key(tunnelID: tid.rawValue, sessionID: session.id.rawValue)] = session
+        case .v3:
+            let key = session.id.rawValue
+            switch v3[key] {
+            case nil: v3[key] = .one(session)
+            case .one(let other): v3[key] = .collided([other, session])
+            case .collided(let all): v3[key] = .collided(all + [session])
+            }
+        }
+        entries[tid]!.sessions[session.id] = session
+    }
+
+    /// Unregisters one session.
+    @discardableResult
+    public mutating func removeSession(tunnelID: TunnelID, sessionID: SessionID) -> Session? {
+        guard var entry = entries[tunnelID], let s = entry.sessions.removeValue(forKey: sessionID) else { return nil }
+        entries[tunnelID] = entry
+        unindex(s)
+        return s
+    }
+
+    private mutating func unindex(_ s: Session) {
+        switch s.tunnel.version {
+        case .v2:
+            v2[SessionTable.v2Key(tunnelID: s.tunnel.id.rawValue, sessionID: s.id.rawValue)] = nil
+        case .v3:
+            switch v3[s.id.rawValue] {
+            case .one(let only) where only === s:
+                v3[s.id.rawValue] = nil
+            case .collided(let all):
+                let rest = all.filter { $0 !== s }
+                v3[s.id.rawValue] = rest.count == 1 ? .one(rest[0]) : .collided(rest)
+            default:
+                break
+            }
+        }
+    }
+
+    public func session(tunnelID: TunnelID, sessionID: SessionID) -> Session? {
+        entries[tunnelID]?.sessions[sessionID]
+    }
+
+    /// Sessions of a tunnel in ascending id order, as the kernel's dump walks them.
+    public func sessionsInOrder(of tunnelID: TunnelID) -> [Session] {
+        guard let entry = entries[tunnelID] else { return [] }
+        return entry.sessions.keys.sorted().map { entry.sessions[$0]! }
+    }
+
+    /// Every session, tunnel by tunnel, in dump order.
+    public var allSessionsInOrder: [Session] {
+        entries.keys.sorted().flatMap { sessionsInOrder(of: $0) }
+    }
+
+    // MARK: Snapshots
+
+    /// A new immutable table for the datapath. Each call advances the generation.
+    public mutating func makeTable() -> SessionTable {
+        generation += 1
+        return SessionTable(generation: generation, v2: v2, v3: v3, tunnels: tunnelIndex)
+    }
+}

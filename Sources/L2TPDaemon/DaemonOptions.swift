@@ -1,0 +1,17 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// The daemon's settings, from the command line (and later the config file).
+
+import Logging
+
+/// Settings of one l2tpd instance.
+public struct DaemonOptions: Sendable {
+    /// Where clients connect. The corresponding flag is `--control-socket`.
+    public var controlSocket = "/run/l2tpd/control.sock"
+    /// Group allowed to connect (socket mode 0660); nil for root only (0600).
+    public var controlGroup: String?
+    /// Datapath threads; nil for one per CPU.
+    public var workers: Int?
+    public var logLevel: Logger.Level = .info
+
+    public init() {}
+}

@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// Registers UDP encapsulation with the control plane: opens each unmanaged tunnel's own UDP socket
+// and has the datapath read it.
+
+import L2TPControl
+import L2TPCore
+import L2TPDatapath
+import L2TPEncap
+import L2TPNetlink
+import L2TPSystem
+import L2TPWire
+
+/// Creates UDP tunnel sockets (kernel l2tp_tunnel_sock_create, UDP case).
+final class UDPEncapFactory: EncapFactory {
+    private let datapath: Datapath
+
+    init(datapath: Datapath) { self.datapath = datapath }
+
+    func openTunnel(_ tunnel: Tunnel, _ r: UnmanagedTunnelRequest) throws(NetlinkError) -> any TunnelEndpoint {
+        let config = TunnelSocketConfig(
+            encap: .udp, local: r.local, peer: r.peer, localPort: r.localPort, peerPort: r.peerPort,
+            udpChecksum: r.udpChecksum, udp6ZeroChecksumTx: r.udp6ZeroChecksumTx,
+            udp6ZeroChecksumRx: r.udp6ZeroChecksumRx)
+        do {
+            return TransportEndpoint(
+                tunnel: tunnel, transport: try UDPTransport.open(config), datapath: datapath, onClose: {})
+        } catch {
+            throw NetlinkError(error.rawValue, "cannot open the tunnel's UDP socket \(SocketAddress(r.local, port: r.localPort)) → \(SocketAddress(r.peer, port: r.peerPort)): \(error)")
+        }
+    }
+}
+
+/// A tunnel's transport registered with the datapath.
+final class TransportEndpoint: TunnelEndpoint {
+    let tunnel: Tunnel
+    let transport: any TunnelTransport
+    private let datapath: Datapath
+    private let receiveFD: FileDescriptor?
+    private let onClose: () -> Void
+
+    /// `receiveFD` is the tunnel's own socket for UDP; nil for IP, whose shared socket is registered
+    /// by the factory.
+    init(tunnel: Tunnel, transport: any TunnelTransport, datapath: Datapath, onClose: @escaping () -> Void) {
+        self.tunnel = tunnel
+        self.transport = transport
+        self.datapath = datapath
+        self.onClose = onClose
+        receiveFD = transport is UDPTransport ? transport.sendFD : nil
+    }
+
+    func describe(into a: inout L2TPAttributes) {
+        let x = transport.addressing
+        if x.isIPv6 {
+            if x.encap == .udp {
+                a.udpZeroCsum6Tx = x.udp6ZeroChecksumTx
+                a.udpZeroCsum6Rx = x.udp6ZeroChecksumRx
+                a.udpSport = x.local.port
+                a.udpDport = x.peer.port
+            }
+            a.ip6Saddr = x.local.address
+            a.ip6Daddr = x.peer.address
+        } else {
+            if x.encap == .udp {
+                a.udpCsum = x.udpChecksum ? 1 : 0
+                a.udpSport = x.local.port
+                a.udpDport = x.peer.port
+            }
+            a.ipSaddr = x.local.address
+            a.ipDaddr = x.peer.address
+        }
+    }
+
+    var debugDescription: String {
+        let x = transport.addressing
+        var d = "socket \(transport.sendFD.rawValue) \(x.local) -> \(x.peer)"
+        if x.encap == .udp {
+            d += x.isIPv6
+                ? " udp6_zero_csum_tx \(x.udp6ZeroChecksumTx ? 1 : 0) udp6_zero_csum_rx \(x.udp6ZeroChecksumRx ? 1 : 0)"
+                : " udp_csum \(x.udpChecksum ? 1 : 0)"
+        }
+        if let mtu = transport.pathMTU() { d += " path_mtu \(mtu)" }
+        return d
+    }
+
+    func attach() {
+        if let receiveFD { datapath.addReceiver(receiveFD, kind: .udp, tunnel: tunnel) }
+    }
+
+    func detach() {
+        if let receiveFD { datapath.remove(receiveFD) }
+    }
+
+    func close() {
+        if let udp = transport as? UDPTransport { udp.close() }
+        onClose()
+    }
+}

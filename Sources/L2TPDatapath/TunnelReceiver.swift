@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// Network → device: reads a batch of datagrams from a tunnel socket and hands each data packet to its
+// session (l2tp_udp_encap_recv / l2tp_ip_recv and l2tp_recv_common).
+//
+// Flow, per batch:
+//  1. recvmmsg up to 64 datagrams into the worker's buffers (MSG_DONTWAIT).
+//  2. Find the L2TP header (skip the IPv4 header on raw sockets) and classify it (Demux).
+//  3. Control frames go to the tunnel's owner, unparsed; data packets are looked up in the table
+//     (v2 by tunnel+session, v3 by session, collisions by receiving tunnel).
+//  4. Session.receive checks version, cookie, sequencing and delivers to the device.
+// Runs on one worker; no allocation, lock or log per packet (the reorder queue aside).
+
+import L2TPCore
+import L2TPEncap
+import L2TPSystem
+import L2TPWire
+
+final class TunnelReceiver: WorkerHandler {
+    let fd: FileDescriptor
+    let kind: ReceiveKind
+    let tunnel: Tunnel?
+    unowned let datapath: Datapath
+
+    init(fd: FileDescriptor, kind: ReceiveKind, tunnel: Tunnel?, datapath: Datapath) {
+        self.fd = fd
+        self.kind = kind
+        self.tunnel = tunnel
+        self.datapath = datapath
+    }
+
+    func readable(_ worker: Worker) {
+        let buffers = worker.buffers
+        // Drain at most a few batches, then let other descriptors on this worker run.
+        for _ in 0..<4 {
+            let n: Int
+            switch worker.vector.receive(on: fd, into: buffers, max: Worker.batchSize) {
+            case .success(.value(let count)): n = count
+            case .success(.wouldBlock): return
+            case .failure:
+                datapath.counters.socketErrors.wrappingAdd(1, ordering: .relaxed)
+                continue
+            }
+            let table = worker.table
+            for i in 0..<n {
+                let length = buffers.lengths[i]
+                let base = UnsafeRawPointer(buffers.data(i))
+                guard length > 0, let offset = kind.l2tpOffset(base, length: length) else {
+                    datapath.counters.malformed.wrappingAdd(1, ordering: .relaxed)
+                    continue
+                }
+                let packet = UnsafeRawBufferPointer(start: base + offset, count: length - offset)
+                process(packet, table: table, now: worker.now)
+            }
+            if n < Worker.batchSize { return }
+        }
+    }
+
+    @inline(__always)
+    private func process(_ packet: UnsafeRawBufferPointer, table: SessionTable, now: UInt64) {
+        let demux = kind == .udp
+            ? Demux.udp(packet.baseAddress!, length: packet.count)
+            : Demux.ip(packet.baseAddress!, length: packet.count)
+        switch demux {
+        case .short:
+            datapath.counters.malformed.wrappingAdd(1, ordering: .relaxed)
+        case .control(let connectionID):
+            let owner = tunnel ?? connectionID.flatMap { table.tunnel(TunnelID($0)) }
+            guard let owner, let sink = datapath.controlFrames, sink.controlFrame(packet, tunnel: owner) else {
+                datapath.counters.controlWithoutOwner.wrappingAdd(1, ordering: .relaxed)
+                return
+            }
+        case .v2, .v3:
+            guard let session = table.lookup(demux, receivedBy: tunnel) else {
+                datapath.counters.unknownSession.wrappingAdd(1, ordering: .relaxed)
+                return
+            }
+            session.receive(packet, demux: demux, now: now)
+        }
+    }
+}

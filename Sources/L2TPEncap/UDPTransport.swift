@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// A tunnel's own UDP socket, created, bound and connected as the kernel does for unmanaged tunnels
+// (l2tp_tunnel_sock_create → udp_sock_create), with the checksum options of TUNNEL_CREATE.
+
+import Glibc
+import L2TPSystem
+import L2TPWire
+
+/// What TUNNEL_CREATE asks of a kernel-created (unmanaged) tunnel socket.
+public struct TunnelSocketConfig: Equatable, Sendable {
+    public var encap: EncapType
+    public var local: IPAddress
+    public var peer: IPAddress
+    public var localPort: UInt16
+    public var peerPort: UInt16
+    /// IPv4: compute UDP checksums (`L2TP_ATTR_UDP_CSUM`); off by default.
+    public var udpChecksum: Bool
+    /// IPv6: send zero checksums (`L2TP_ATTR_UDP_ZERO_CSUM6_TX`).
+    public var udp6ZeroChecksumTx: Bool
+    /// IPv6: accept zero checksums (`L2TP_ATTR_UDP_ZERO_CSUM6_RX`).
+    public var udp6ZeroChecksumRx: Bool
+
+    public init(
+        encap: EncapType, local: IPAddress, peer: IPAddress, localPort: UInt16 = 0, peerPort: UInt16 = 0,
+        udpChecksum: Bool = false, udp6ZeroChecksumTx: Bool = false, udp6ZeroChecksumRx: Bool = false
+    ) {
+        self.encap = encap
+        self.local = local
+        self.peer = peer
+        self.localPort = localPort
+        self.peerPort = peerPort
+        self.udpChecksum = udpChecksum
+        self.udp6ZeroChecksumTx = udp6ZeroChecksumTx
+        self.udp6ZeroChecksumRx = udp6ZeroChecksumRx
+    }
+}
+
+/// Socket options shared by every tunnel socket.
+enum TunnelSocketOptions {
+    /// Large buffers so bursts are not dropped, and local fragmentation of oversized packets
+    /// (the kernel sets `ignore_df` on L2TP packets).
+    static func apply(to s: Socket, ipv6: Bool) throws(Errno) {
+        try? s.setOption(level: SOL_SOCKET, name: SO_RCVBUF, value: 4 << 20)
+        try? s.setOption(level: SOL_SOCKET, name: SO_SNDBUF, value: 4 << 20)
+        if ipv6 {
+            try s.setOption(level: Int32(IPPROTO_IPV6), name: IPV6_MTU_DISCOVER, value: IPV6_PMTUDISC_DONT)
+        } else {
+            try s.setOption(level: Int32(IPPROTO_IP), name: IP_MTU_DISCOVER, value: IP_PMTUDISC_DONT)
+        }
+    }
+
+    /// IP_MTU / IPV6_MTU of a connected socket.
+    static func pathMTU(_ s: Socket, ipv6: Bool) -> Int? {
+        let v = ipv6
+            ? try? s.option(level: Int32(IPPROTO_IPV6), name: IPV6_MTU)
+            : try? s.option(level: Int32(IPPROTO_IP), name: IP_MTU)
+        return v.map(Int.init)
+    }
+}
+
+/// A tunnel's UDP socket: bound to local:sport and, when a peer port is given, connected to
+/// peer:dport. Datagrams only from that peer reach it.
+public final class UDPTransport: TunnelTransport {
+    public let socket: Socket
+    public let addressing: TunnelAddressing
+    public var sendFD: FileDescriptor { socket.fd }
+    public var networkOverhead: Int { (addressing.isIPv6 ? 40 : 20) + 8 }
+
+    private init(socket: Socket, addressing: TunnelAddressing) {
+        self.socket = socket
+        self.addressing = addressing
+    }
+
+    /// Opens the socket. The descriptor is blocking for sends (back-pressure to the device) and read
+    /// with MSG_DONTWAIT. Errors (EADDRINUSE, EADDRNOTAVAIL, ...) pass through as the kernel's do.
+    public static func open(_ config: TunnelSocketConfig) throws(Errno) -> UDPTransport {
+        let ipv6 = config.local.isIPv6
+        guard ipv6 == config.peer.isIPv6 else { throw Errno(EAFNOSUPPORT) }
+        let s = try Socket.open(family: ipv6 ? AF_INET6 : AF_INET, type: Int32(SOCK_DGRAM.rawValue), protocol: Int32(IPPROTO_UDP))
+        do {
+            try s.fd.setNonBlocking(false)
+            try TunnelSocketOptions.apply(to: s, ipv6: ipv6)
+            if ipv6 {
+                try s.setOption(level: Int32(IPPROTO_IPV6), name: IPV6_V6ONLY, value: 1)
+                if config.udp6ZeroChecksumTx { try s.setOption(level: Int32(IPPROTO_UDP), name: 101, value: 1) }  // UDP_NO_CHECK6_TX
+                if config.udp6ZeroChecksumRx { try s.setOption(level: Int32(IPPROTO_UDP), name: 102, value: 1) }  // UDP_NO_CHECK6_RX
+            } else if !config.udpChecksum {
+                try s.setOption(level: SOL_SOCKET, name: SO_NO_CHECK, value: 1)
+            }
+            try s.bind(SocketAddress(config.local, port: config.localPort))
+            if config.peerPort != 0 {
+                try s.connect(SocketAddress(config.peer, port: config.peerPort))
+            }
+            let addressing = TunnelAddressing(
+                encap: .udp,
+                local: s.localAddress() ?? SocketAddress(config.local, port: config.localPort),
+                peer: s.peerAddress() ?? .unspecified(ipv6: ipv6),
+                udpChecksum: !ipv6 && config.udpChecksum,
+                udp6ZeroChecksumTx: ipv6 && config.udp6ZeroChecksumTx,
+                udp6ZeroChecksumRx: ipv6 && config.udp6ZeroChecksumRx)
+            return UDPTransport(socket: s, addressing: addressing)
+        } catch {
+            s.close()
+            throw error
+        }
+    }
+
+    public func pathMTU() -> Int? { TunnelSocketOptions.pathMTU(socket, ipv6: addressing.isIPv6) }
+
+    public func close() { socket.close() }
+}
