@@ -12,7 +12,7 @@ DESTDIR ?=
 CONFIG  ?= debug
 
 # Debian packages the build, the tests and the demo use.
-APT_PACKAGES := libnl-3-dev libnl-genl-3-dev iproute2 iputils-ping tshark
+APT_PACKAGES := libnl-3-dev libnl-genl-3-dev iproute2 iputils-ping tshark python3
 
 .PHONY: all build release test demo install clean prereqs
 

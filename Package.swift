@@ -64,7 +64,7 @@ let package = Package(
         .testTarget(name: "L2TPToolTests", dependencies: ["L2TPTool", "L2TPNetlink"]),
         .testTarget(
             name: "L2TPEndToEndTests",
-            dependencies: ["l2tpd", "l2tp", "L2TPTestSupport", "L2TPSystem"]
+            dependencies: ["l2tpd", "l2tp", "L2TPTestSupport", "L2TPSystem", "L2TPNetlink"]
         ),
     ]
 )

@@ -112,6 +112,8 @@ public final class ControlPlane {
                 try handleControlFamily(message, header: replyHeader, into: &out)
             case L2TPGenl.familyID:
                 try handleL2TP(message, header: replyHeader, from: requester, into: &out)
+            case L2TPDGenl.familyID:
+                try handleL2TPD(message, header: replyHeader, from: requester, into: &out)
             case NetlinkMessageType.noop, NetlinkMessageType.done, NetlinkMessageType.error,
                 NetlinkMessageType.overrun:
                 return
@@ -139,12 +141,14 @@ public final class ControlPlane {
         guard let query = try GenlControl.parseGetFamily(message) else {
             throw NetlinkError(EOPNOTSUPP, "only CTRL_CMD_GETFAMILY is supported by l2tpd")
         }
-        let family = GenlControl.l2tp
+        let families = [GenlControl.l2tp, L2TPDGenl.family]
+        let found: GenlControl.Family?
         switch query {
-        case .name(let name) where name == family.name: break
-        case .id(let id) where id == family.id: break
-        case .name(let name): throw NetlinkError(ENOENT, "l2tpd only provides the \"l2tp\" family, not \"\(name)\"")
-        case .id(let id): throw NetlinkError(ENOENT, "l2tpd only provides the \"l2tp\" family, not id \(id)")
+        case .name(let name): found = families.first { $0.name == name }
+        case .id(let id): found = families.first { $0.id == id }
+        }
+        guard let family = found else {
+            throw NetlinkError(ENOENT, "l2tpd provides the \"l2tp\" and \"l2tpd\" families only")
         }
         out.replies.append(GenlControl.newFamilyReply(family, sequence: header.sequence, portID: header.portID))
     }
@@ -180,6 +184,23 @@ public final class ControlPlane {
         case .sessionModify: try sessionModify(a, ctx, &out)
         case .sessionGet:
             if isDump(header) { dump(sessions: registry.allSessionsInOrder, ctx, &out) } else { try sessionGet(a, ctx, &out) }
+        }
+    }
+
+    // MARK: l2tpd family
+
+    private func handleL2TPD(
+        _ message: [UInt8], header: NetlinkHeader, from requester: Requester, into out: inout ControlOutput
+    ) throws(NetlinkError) {
+        guard let raw = L2TPDGenl.command(of: message) else { throw NetlinkError(EINVAL, "message too short") }
+        guard let command = L2TPDGenl.Command(rawValue: raw) else {
+            throw NetlinkError(EOPNOTSUPP, "unknown l2tpd command \(raw)")
+        }
+        guard requester.hasNetAdmin else { throw NetlinkError(EPERM, "\(command) needs CAP_NET_ADMIN") }
+        switch command {
+        case .debugDump:
+            out.replies.append(
+                L2TPDGenl.textReply(.debugDump, text: debugDump(), sequence: header.sequence, portID: header.portID))
         }
     }
 

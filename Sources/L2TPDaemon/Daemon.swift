@@ -105,7 +105,8 @@ public final class Daemon {
     private func acceptClients() {
         guard let server else { return }
         for c in server.acceptAll() {
-            try? epoll.add(c.socket.fd, events: Epoll.readable, token: UInt64(UInt32(bitPattern: c.socket.fd.rawValue)))
+            try? epoll.add(
+                c.socket.fd, events: Epoll.readable | Epoll.hangup, token: UInt64(UInt32(bitPattern: c.socket.fd.rawValue)))
         }
     }
 
@@ -124,7 +125,13 @@ public final class Daemon {
                     return drop(c)
                 }
                 guard case .value(let datagram) = received else { break }
-                guard let datagram else { return drop(c) }
+                // A SOCK_SEQPACKET read of 0 bytes is either an empty datagram (ignored) or the end of
+                // the stream; only the hang-up event tells them apart. Without it, stop reading for
+                // now: epoll is level-triggered and reports the hang-up on the next wake-up.
+                guard let datagram else {
+                    if events & Epoll.hangup != 0 { return drop(c) }
+                    break
+                }
                 if let passed = datagram.passedFD { close(passed) }
                 let out = control.handle(datagram.bytes, from: c.requester)
                 if let error = out.error {
@@ -133,7 +140,7 @@ public final class Daemon {
                 guard c.send(out.replies) else { return drop(c) }
             }
         }
-        let wanted = Epoll.readable | (c.hasPendingOutput ? Epoll.writable : 0)
+        let wanted = Epoll.readable | Epoll.hangup | (c.hasPendingOutput ? Epoll.writable : 0)
         try? epoll.modify(c.socket.fd, events: wanted, token: UInt64(UInt32(bitPattern: fd)))
     }
 

@@ -55,9 +55,15 @@ struct DaemonClient {
             throw .failure
         }
         var client = DaemonClient(connection: connection, socketPath: socketPath, sequence: io.initialSequence())
-        client.sequence &+= 1
-        let seq = client.sequence
-        let request = GenlControl.getFamilyRequest(name: L2TPGenl.name, sequence: seq, portID: 0)
+        client.familyID = try client.resolve(family: L2TPGenl.name, diagnostics: &diagnostics)
+        return client
+    }
+
+    /// Resolves a family name to its id with nlctrl CTRL_CMD_GETFAMILY (iproute2's genl_resolve_family).
+    /// Failures are reported as `connect` describes and end the command with status 1.
+    mutating func resolve(family name: String, diagnostics: inout String) throws(ToolExit) -> UInt16 {
+        let seq = nextSequence()
+        let request = GenlControl.getFamilyRequest(name: name, sequence: seq, portID: 0)
         do {
             try connection.send(request)
             while true {
@@ -70,7 +76,7 @@ struct DaemonClient {
                     guard let header = NetlinkHeader(message), header.sequence == seq else { continue }
                     if header.type == NetlinkMessageType.error {
                         if let ack = NetlinkAck.parse(message), ack.errno != 0 {
-                            diagnostics += errorLine(errno: ack.errno, message: ack.message)
+                            diagnostics += Self.errorLine(errno: ack.errno, message: ack.message)
                         }
                         diagnostics += "Error talking to l2tpd at \(socketPath)\n"
                         throw ToolExit.failure
@@ -79,17 +85,43 @@ struct DaemonClient {
                         diagnostics += "Error talking to l2tpd at \(socketPath)\n"
                         throw ToolExit.failure
                     }
-                    client.familyID = family.id
-                    return client
+                    return family.id
                 }
             }
         } catch let error as TransportError {
-            diagnostics += "Error: cannot reach l2tpd at \(socketPath): \(text(error.errno))\n"
+            diagnostics += "Error: cannot reach l2tpd at \(socketPath): \(Self.text(error.errno))\n"
             throw .failure
         } catch let exit as ToolExit {
             throw exit
         } catch {
             throw .failure
+        }
+    }
+
+    /// Sends `request` and returns the first reply message with its sequence number; an NLMSG_ERROR
+    /// reply is printed as iproute2 prints errors and gives nil.
+    mutating func ask(_ request: [UInt8], sequence seq: UInt32, diagnostics: inout String) -> [UInt8]? {
+        do {
+            try connection.send(request)
+            while true {
+                guard let datagram = try connection.receive() else {
+                    diagnostics += "Error: l2tpd at \(socketPath) closed the connection\n"
+                    return nil
+                }
+                for message in (try? splitNetlinkMessages(datagram)) ?? [] {
+                    guard let header = NetlinkHeader(message), header.sequence == seq else { continue }
+                    if header.type == NetlinkMessageType.error {
+                        let ack = NetlinkAck.parse(message)
+                        if let ack, ack.errno == 0 { continue }
+                        diagnostics += Self.errorLine(errno: ack?.errno ?? EPROTO, message: ack?.message)
+                        return nil
+                    }
+                    return message
+                }
+            }
+        } catch {
+            diagnostics += "Error: cannot talk to l2tpd at \(socketPath): \(Self.text(error.errno))\n"
+            return nil
         }
     }
 

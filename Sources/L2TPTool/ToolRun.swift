@@ -75,8 +75,33 @@ struct ToolRun<IO: ToolIO> {
         {
             return try show(rest, client: &client, diagnostics: &diagnostics)
         }
+        if verb == "debug" {
+            return try debug(rest, client: &client, diagnostics: &diagnostics)
+        }
         diagnostics += "Command \"\(verb)\" is unknown, try \"l2tp help\".\n"
         throw .usage
+    }
+
+    /// `l2tp debug dump`: l2tpd's full internal state (the kernel's debugfs l2tp/tunnels), from the
+    /// daemon's own "l2tpd" family. Not part of ip l2tp.
+    private mutating func debug(_ words: [String], client: inout DaemonClient, diagnostics: inout String)
+        throws(ToolExit) -> Int32
+    {
+        guard words == ["dump"] else {
+            diagnostics += "Usage: l2tp debug dump\n"
+            throw .usage
+        }
+        let family = try client.resolve(family: L2TPDGenl.name, diagnostics: &diagnostics)
+        let seq = client.nextSequence()
+        let request = L2TPDGenl.request(.debugDump, familyID: family, sequence: seq, portID: 0)
+        guard let reply = client.ask(request, sequence: seq, diagnostics: &diagnostics),
+            let text = L2TPDGenl.text(of: reply)
+        else {
+            report(&diagnostics)
+            return 2
+        }
+        io.write(text, to: .standardOutput)
+        return 0
     }
 
     /// iproute2's missarg(key).

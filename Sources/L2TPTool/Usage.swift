@@ -40,6 +40,7 @@ enum Usage {
     /// `l2tp -help`: the global options (ip.c's usage, reduced to what `l2tp` accepts).
     static let options = """
         Usage: l2tp [ OPTIONS ] { add | del | show } { tunnel | session } ARGS
+               l2tp [ OPTIONS ] debug dump
                l2tp [ OPTIONS ] help
         where  OPTIONS := { -V[ersion] | -s[tatistics] | -j[son] | -p[retty] |
                             -o[neline] | -so[cket] PATH | -h[elp] }
