@@ -87,25 +87,38 @@ public final class ControlPlane {
     /// Handles one request datagram (one or more nlmsgs) and returns what to send back.
     public func handle(_ datagram: [UInt8], from requester: Requester) -> ControlOutput {
         var out = ControlOutput()
-        let messages: [[UInt8]]
-        do {
-            messages = try splitNetlinkMessages(datagram)
-        } catch {
-            out.error = error
-            return out  // nothing to answer: the kernel drops a datagram it cannot frame
-        }
-        for message in messages {
-            handleMessage(message, from: requester, into: &out)
+        // netlink_rcv_skb: messages are handled in order; a header whose nlmsg_len is shorter than the
+        // header or runs past the datagram silently ends the walk, after the messages before it.
+        var offset = 0
+        while datagram.count - offset >= NetlinkHeader.size {
+            let length = Int(NetlinkHeader(datagram[offset...])!.length)
+            guard length >= NetlinkHeader.size, length <= datagram.count - offset else {
+                out.error = NetlinkError(
+                    EINVAL, "netlink message at byte \(offset): nlmsg_len \(length) does not fit the datagram")
+                break
+            }
+            handleMessage(Array(datagram[offset..<(offset + length)]), from: requester, into: &out)
+            offset += NetlinkHeader.align(length)
         }
         return out
     }
 
+    /// The first nlmsg_type that is not a reserved control type. The corresponding C constant is `NLMSG_MIN_TYPE`.
+    private static let minimumMessageType: UInt16 = 0x10
+
     private func handleMessage(_ message: [UInt8], from requester: Requester, into out: inout ControlOutput) {
         guard let header = NetlinkHeader(message) else { return }
-        // Only requests are processed (netlink_rcv_skb); anything else is silently ignored.
-        guard header.flags & NetlinkFlags.request != 0 else { return }
         var replyHeader = header
-        if replyHeader.portID == 0 { replyHeader.portID = requester.portID }
+        // Replies and notifications carry the requesting socket's port, whatever nlmsg_pid says.
+        replyHeader.portID = requester.portID
+        // netlink_rcv_skb: a message that is not a request, or has a reserved control type, is not
+        // processed; it is only acknowledged, and only if it asks for that.
+        guard header.flags & NetlinkFlags.request != 0, header.type >= Self.minimumMessageType else {
+            if header.flags & NetlinkFlags.ack != 0 {
+                out.replies.append(NetlinkAck.encode(answering: message, error: nil, portID: replyHeader.portID))
+            }
+            return
+        }
         do throws(NetlinkError) {
             switch header.type {
             case NetlinkMessageType.genlControl:
@@ -114,9 +127,6 @@ public final class ControlPlane {
                 try handleL2TP(message, header: replyHeader, from: requester, into: &out)
             case L2TPDGenl.familyID:
                 try handleL2TPD(message, header: replyHeader, from: requester, into: &out)
-            case NetlinkMessageType.noop, NetlinkMessageType.done, NetlinkMessageType.error,
-                NetlinkMessageType.overrun:
-                return
             default:
                 throw NetlinkError(ENOENT, "unknown generic netlink family id \(header.type)")
             }
@@ -158,15 +168,24 @@ public final class ControlPlane {
     private func handleL2TP(
         _ message: [UInt8], header: NetlinkHeader, from requester: Requester, into out: inout ControlOutput
     ) throws(NetlinkError) {
-        // Dump requests are not validated (GENL_DONT_VALIDATE_DUMP); their attributes are ignored anyway.
-        let request = try L2TPMessageCodec.decode(message, validating: !isDump(header))
-        guard let command = L2TPCommand(rawValue: request.command) else {
-            throw NetlinkError(EOPNOTSUPP, "unknown l2tp command \(request.command)")
+        // genl_family_rcv_msg: the header, then the op (a dump needs one with a dumpit), then the
+        // permission, and only then the attributes.
+        guard message.count >= L2TPMessageCodec.headerSize else {
+            throw NetlinkError(
+                EINVAL, "nlmsg_len \(message.count) is shorter than struct nlmsghdr + struct genlmsghdr (20 bytes)")
+        }
+        let raw = message[NetlinkHeader.size]
+        guard let command = L2TPCommand(rawValue: raw) else {
+            throw NetlinkError(EOPNOTSUPP, "unknown l2tp command \(raw)")
+        }
+        if isDump(header) && command != .tunnelGet && command != .sessionGet {
+            throw NetlinkError(EOPNOTSUPP, "\(command) has no dump; only TUNNEL_GET and SESSION_GET can be dumped")
         }
         if command != .noop && !requester.hasNetAdmin {
             throw NetlinkError(EPERM, "\(command) needs CAP_NET_ADMIN")
         }
-        let a = request.attributes
+        // Dump requests are not validated (GENL_DONT_VALIDATE_DUMP); their attributes are ignored anyway.
+        let a = try L2TPMessageCodec.decode(message, validating: !isDump(header)).attributes
         let ctx = RequestContext(header: header)
         switch command {
         case .noop:
@@ -393,8 +412,8 @@ extension ControlPlane {
         }
         let session = Session(
             id: id, peerID: SessionID(peerSessionID), tunnel: tunnel, pseudowireType: pwType, cookie: cookie,
-            peerCookie: peerCookie, l2spec: l2spec, recvSeq: (a.recvSeq ?? 0) != 0, sendSeq: (a.sendSeq ?? 0) != 0,
-            lnsMode: (a.lnsMode ?? 0) != 0, reorderTimeout: a.recvTimeout ?? 0, debug: a.debug ?? 0)
+            peerCookie: peerCookie, l2spec: l2spec, recvSeq: bit(a.recvSeq), sendSeq: bit(a.sendSeq),
+            lnsMode: bit(a.lnsMode), reorderTimeout: a.recvTimeout ?? 0, debug: a.debug ?? 0)
         // Check the id scope before creating a device, so a collision does not leave a device behind.
         do {
             try registry.check(session)
@@ -438,9 +457,9 @@ extension ControlPlane {
     {
         let session = try existingSession(a)
         if let v = a.debug { session.debug.store(v, ordering: .relaxed) }
-        if let v = a.recvSeq { session.recvSeq.store(v != 0, ordering: .relaxed) }
-        if let v = a.sendSeq { session.sendSeq.store(v != 0, ordering: .relaxed) }
-        if let v = a.lnsMode { session.lnsMode.store(v != 0, ordering: .relaxed) }
+        if let v = a.recvSeq { session.recvSeq.store(bit(v), ordering: .relaxed) }
+        if let v = a.sendSeq { session.sendSeq.store(bit(v), ordering: .relaxed) }
+        if let v = a.lnsMode { session.lnsMode.store(bit(v), ordering: .relaxed) }
         if let v = a.recvTimeout { session.reorderTimeout.store(v, ordering: .relaxed) }
         out.notifications.append(sessionMessage(session, command: .sessionModify, flags: NetlinkFlags.ack, ctx))
     }
@@ -531,6 +550,9 @@ extension ControlPlane {
         datagrams.append(current)
         return datagrams
     }
+
+    /// The kernel keeps recv_seq, send_seq and lns_mode in 1-bit fields: only the low bit counts.
+    private func bit(_ value: UInt8?) -> Bool { (value ?? 0) & 1 != 0 }
 
     private func missing(_ attribute: String) -> NetlinkError {
         NetlinkError(EINVAL, "missing \(attribute)")
