@@ -9,6 +9,9 @@ let package = Package(
     products: [
         .executable(name: "l2tpd", targets: ["l2tpd"]),
         .executable(name: "l2tp", targets: ["l2tp"]),
+        .executable(name: "l2tpd-run", targets: ["l2tpd-run"]),
+        // LD_PRELOAD library that points a program's l2tp Generic Netlink traffic at l2tpd.
+        .library(name: "l2tpd-preload", type: .dynamic, targets: ["CL2TPPreload"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -54,6 +57,9 @@ let package = Package(
         ),
         .target(name: "L2TPTool", dependencies: ["L2TPNetlink", "L2TPSystem"]),
         .executableTarget(name: "l2tp", dependencies: ["L2TPTool"]),
+        // The preload library (C, no Swift runtime in the target process) and its wrapper.
+        .target(name: "CL2TPPreload"),
+        .executableTarget(name: "l2tpd-run", dependencies: ["L2TPSystem"]),
 
         // Tests: one per library module, plus end-to-end tests in network namespaces.
         .target(name: "L2TPTestSupport", dependencies: ["L2TPCore", "L2TPWire"], path: "Tests/L2TPTestSupport"),
@@ -64,7 +70,7 @@ let package = Package(
         .testTarget(name: "L2TPToolTests", dependencies: ["L2TPTool", "L2TPNetlink"]),
         .testTarget(
             name: "L2TPEndToEndTests",
-            dependencies: ["l2tpd", "l2tp", "L2TPTestSupport", "L2TPSystem", "L2TPNetlink"]
+            dependencies: ["l2tpd", "l2tp", "l2tpd-run", "CL2TPPreload", "L2TPTestSupport", "L2TPSystem", "L2TPNetlink"]
         ),
     ]
 )

@@ -10,10 +10,12 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
+#include <linux/filter.h>
 #include <unistd.h>
 
 _Static_assert(sizeof(struct CL2TP_mmsghdr) == sizeof(struct mmsghdr), "mmsghdr layout");
@@ -188,7 +190,8 @@ int CL2TP_peer_cred(int fd, pid_t *pid, uid_t *uid, gid_t *gid)
     return 0;
 }
 
-int CL2TP_pid_has_cap_net_admin(pid_t pid)
+/* Reads "CapEff:" and the effective uid from /proc/PID/status. */
+static int read_status(pid_t pid, unsigned long long *cap_eff, unsigned long *euid)
 {
     char path[64];
     snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
@@ -196,15 +199,77 @@ int CL2TP_pid_has_cap_net_admin(pid_t pid)
     if (!f)
         return -errno;
     char line[256];
-    int result = -ENOENT;
+    int found = 0;
     while (fgets(line, sizeof(line), f)) {
-        unsigned long long caps;
-        if (sscanf(line, "CapEff: %llx", &caps) == 1) {
-            result = (caps >> 12) & 1; // CAP_NET_ADMIN = 12
-            break;
+        unsigned long ruid, eu;
+        if (sscanf(line, "CapEff: %llx", cap_eff) == 1)
+            found |= 1;
+        else if (sscanf(line, "Uid: %lu %lu", &ruid, &eu) == 2) {
+            *euid = eu;
+            found |= 2;
         }
     }
     fclose(f);
+    return found == 3 ? 0 : -ENOENT;
+}
+
+#ifndef NS_GET_USERNS
+#define NS_GET_USERNS _IO(0xb7, 0x1)
+#define NS_GET_PARENT _IO(0xb7, 0x2)
+#endif
+#ifndef NS_GET_OWNER_UID
+#define NS_GET_OWNER_UID _IO(0xb7, 0x4)
+#endif
+
+int CL2TP_pid_has_cap_net_admin(pid_t pid)
+{
+    unsigned long long caps = 0;
+    unsigned long euid = 0;
+    int rc = read_status(pid, &caps, &euid);
+    if (rc < 0)
+        return rc;
+    int has_cap = (caps >> 12) & 1; /* CAP_NET_ADMIN = 12 */
+
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+    struct stat client_ns;
+    if (stat(path, &client_ns) < 0)
+        return has_cap; /* no namespace information: judge by the capability alone */
+
+    /* cap_capable(): walk from the user namespace owning our network namespace towards the root.
+     * The client has the capability if it is in that namespace with CAP_NET_ADMIN effective, or if
+     * it is the owner of one of the namespaces below its own on that path. */
+    int netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+    if (netns < 0)
+        return has_cap;
+    int ns = ioctl(netns, NS_GET_USERNS);
+    close(netns);
+    if (ns < 0)
+        return has_cap;
+    int result = 0;
+    for (;;) {
+        struct stat st;
+        if (fstat(ns, &st) < 0)
+            break;
+        if (st.st_ino == client_ns.st_ino && st.st_dev == client_ns.st_dev) {
+            result = has_cap;
+            break;
+        }
+        int parent = ioctl(ns, NS_GET_PARENT);
+        if (parent < 0)
+            break; /* reached the initial namespace without meeting the client's */
+        struct stat pst;
+        uid_t owner = (uid_t)-1;
+        if (fstat(parent, &pst) == 0 && pst.st_ino == client_ns.st_ino && pst.st_dev == client_ns.st_dev &&
+            ioctl(ns, NS_GET_OWNER_UID, &owner) == 0 && owner == (uid_t)euid) {
+            close(parent);
+            result = 1;
+            break;
+        }
+        close(ns);
+        ns = parent;
+    }
+    close(ns);
     return result;
 }
 
@@ -290,4 +355,23 @@ int CL2TP_signalfd_read(int fd)
     if (n != sizeof(info))
         return 0;
     return (int)info.ssi_signo;
+}
+
+uint64_t CL2TP_netns_cookie(int fd)
+{
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71
+#endif
+    uint64_t cookie = 0;
+    socklen_t len = sizeof(cookie);
+    if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len) < 0)
+        return 0;
+    return cookie;
+}
+
+int CL2TP_attach_drop_all(int fd)
+{
+    struct sock_filter code[] = { BPF_STMT(BPF_RET | BPF_K, 0) };
+    struct sock_fprog prog = { .len = 1, .filter = code };
+    return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0 ? -errno : 0;
 }

@@ -61,6 +61,11 @@ public protocol EncapFactory: AnyObject {
     /// Opens the socket of an unmanaged tunnel (kernel l2tp_tunnel_sock_create). Errors carry the
     /// socket call's errno (EADDRINUSE, EADDRNOTAVAIL, ...).
     func openTunnel(_ tunnel: Tunnel, _ request: UnmanagedTunnelRequest) throws(NetlinkError) -> any TunnelEndpoint
+
+    /// Adopts an application's socket for a managed tunnel (L2TP_ATTR_FD), after checking it as
+    /// l2tp_validate_socket does. Control frames received for the tunnel go to connection `owner`.
+    /// On success the endpoint owns `socket`; on failure the caller still does.
+    func adoptTunnel(_ tunnel: Tunnel, socket: Int32, owner: UInt64) throws(NetlinkError) -> any TunnelEndpoint
 }
 
 /// The session-create parameters a pseudowire needs beyond the Session itself.

@@ -12,7 +12,11 @@ import Logging
 /// One connected client.
 final class ControlConnection {
     let socket: UnixSocket
-    let requester: Requester
+    /// Who the client is; its port changes when the client tells l2tpd its netlink port.
+    var requester: Requester
+    /// Multicast groups the client joined.
+    var groups: Set<UInt32> = []
+    var id: UInt64 { requester.connectionID }
     private var outbox: [[UInt8]] = []
     private var outboxBytes = 0
     /// A client that lets this much pile up unread is disconnected.
@@ -54,6 +58,8 @@ final class ControlServer {
     let listener: UnixSocket
     let path: String
     private(set) var connections: [Int32: ControlConnection] = [:]
+    private var byID: [UInt64: ControlConnection] = [:]
+    private var nextID: UInt64 = 0
     private var usedPorts: Set<UInt32> = []
     private var nextPort: UInt32 = 0x8000_0000
     private let logger: Logger
@@ -81,10 +87,13 @@ final class ControlServer {
             // The userspace form of netlink_ns_capable(CAP_NET_ADMIN), judged when the client connects.
             let hasNetAdmin = pid > 0 && CL2TP_pid_has_cap_net_admin(pid) == 1
             let port = allocatePort(preferred: UInt32(bitPattern: pid))
+            nextID += 1
             let c = ControlConnection(
                 socket: client,
-                requester: Requester(portID: port, pid: pid, uid: creds?.uid ?? UInt32.max, hasNetAdmin: hasNetAdmin))
+                requester: Requester(
+                    portID: port, pid: pid, uid: creds?.uid ?? UInt32.max, hasNetAdmin: hasNetAdmin, connectionID: nextID))
             connections[client.fd.rawValue] = c
+            byID[nextID] = c
             accepted.append(c)
             logger.debug("control client connected", metadata: ["pid": "\(pid)", "uid": "\(creds?.uid ?? 0)", "net_admin": "\(hasNetAdmin)"])
         }
@@ -101,8 +110,23 @@ final class ControlServer {
         return port
     }
 
+    /// The connection with this id, if still open.
+    func connection(_ id: UInt64) -> ControlConnection? { byID[id] }
+
+    /// The client's netlink socket has port `port` (SET_PORT from the preload library).
+    func setPort(_ c: ControlConnection, _ port: UInt32) {
+        usedPorts.remove(c.requester.portID)
+        c.requester.portID = port
+    }
+
+    /// Connections that joined `group`.
+    func members(of group: UInt32) -> [ControlConnection] {
+        connections.values.filter { $0.groups.contains(group) }.sorted { $0.id < $1.id }
+    }
+
     func close(_ c: ControlConnection) {
         connections[c.socket.fd.rawValue] = nil
+        byID[c.id] = nil
         usedPorts.remove(c.requester.portID)
         c.socket.close()
     }

@@ -26,6 +26,8 @@ public final class Daemon {
     private let datapath: Datapath
     public let control: ControlPlane
     private let ethernet: EthernetPseudowireFactory
+    private let router: ControlFrameRouter
+    private let managed: ManagedTunnels
     private let epoll: Epoll
     private let signals: FileDescriptor
     private var server: ControlServer?
@@ -35,6 +37,7 @@ public final class Daemon {
         static let signals: UInt64 = 1 << 40
         static let listener: UInt64 = 2 << 40
         static let links: UInt64 = 3 << 40
+        static let controlFrames: UInt64 = 4 << 40
     }
 
     /// Sets everything up (signals are blocked before any thread starts).
@@ -50,9 +53,12 @@ public final class Daemon {
 
         let cpus = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
         datapath = try Datapath(workerCount: options.workers ?? max(1, cpus))
+        router = try ControlFrameRouter()
+        datapath.controlFrames = router
+        managed = ManagedTunnels(router: router)
         control = ControlPlane(datapath: datapath)
-        control.register(UDPEncapFactory(datapath: datapath), for: .udp)
-        control.register(IPEncapFactory(datapath: datapath), for: .ip)
+        control.register(UDPEncapFactory(datapath: datapath, managed: managed), for: .udp)
+        control.register(IPEncapFactory(datapath: datapath, managed: managed), for: .ip)
         ethernet = EthernetPseudowireFactory(datapath: datapath)
         control.register(ethernet, for: .eth)
         epoll = try Epoll(capacity: 64)
@@ -63,6 +69,7 @@ public final class Daemon {
         datapath.start()
         defer { datapath.stop() }
         try epoll.add(signals, events: Epoll.readable, token: Token.signals)
+        try epoll.add(router.wakeup.fd, events: Epoll.readable, token: Token.controlFrames)
 
         let group = try options.controlGroup.map { name throws -> gid_t in
             guard let g = getgrnam(name) else { throw DaemonError("unknown group \(name) for --control-group") }
@@ -92,6 +99,7 @@ public final class Daemon {
                 case Token.signals: running = handleSignals()
                 case Token.listener: acceptClients()
                 case Token.links: links?.drain { ethernet.mtuChanged(index: $0, mtu: $1) }
+                case Token.controlFrames: deliverControlFrames()
                 default: serveClient(fd: Int32(truncatingIfNeeded: token), events: events)
                 }
             }
@@ -105,6 +113,7 @@ public final class Daemon {
     private func acceptClients() {
         guard let server else { return }
         for c in server.acceptAll() {
+            managed.connection(c.id, port: c.requester.portID)
             try? epoll.add(
                 c.socket.fd, events: Epoll.readable | Epoll.hangup, token: UInt64(UInt32(bitPattern: c.socket.fd.rawValue)))
         }
@@ -132,12 +141,15 @@ public final class Daemon {
                     if events & Epoll.hangup != 0 { return drop(c) }
                     break
                 }
-                if let passed = datagram.passedFD { close(passed) }
-                let out = control.handle(datagram.bytes, from: c.requester)
+                var passed = datagram.passedFD
+                let out = control.handle(datagram.bytes, from: c.requester, passing: &passed)
+                if let passed { close(passed) }  // not taken by a managed tunnel
                 if let error = out.error {
                     logger.debug("request failed", metadata: ["pid": "\(c.requester.pid)", "error": "\(error)"])
                 }
+                apply(out.connectionChanges, to: c)
                 guard c.send(out.replies) else { return drop(c) }
+                broadcast(out.notifications)
             }
         }
         let wanted = Epoll.readable | Epoll.hangup | (c.hasPendingOutput ? Epoll.writable : 0)
@@ -147,6 +159,36 @@ public final class Daemon {
     private func drop(_ c: ControlConnection) {
         epoll.remove(c.socket.fd)
         server?.close(c)
+        // Managed tunnels close with the connection that created them.
+        control.connectionClosed(c.id)
+        managed.connectionClosed(c.id)
+    }
+
+    private func apply(_ changes: [ConnectionChange], to c: ControlConnection) {
+        for change in changes {
+            switch change {
+            case .setPort(let port):
+                server?.setPort(c, port)
+                managed.connection(c.id, port: port)
+            case .join(let group): c.groups.insert(group)
+            case .leave(let group): c.groups.remove(group)
+            }
+        }
+    }
+
+    /// Multicast: every member of the `l2tp` group gets each notification, the requester included.
+    private func broadcast(_ notifications: [[UInt8]]) {
+        guard !notifications.isEmpty, let server else { return }
+        for member in server.members(of: L2TPGenl.multicastGroupID) where !member.send(notifications) {
+            drop(member)
+        }
+    }
+
+    private func deliverControlFrames() {
+        for (id, message) in router.drain() {
+            guard let c = server?.connection(id) else { continue }
+            if !c.send([message]) { drop(c) }
+        }
     }
 
     // MARK: Signals and shutdown

@@ -10,11 +10,24 @@ import L2TPNetlink
 import L2TPSystem
 import L2TPWire
 
-/// Creates UDP tunnel sockets (kernel l2tp_tunnel_sock_create, UDP case).
+/// Creates UDP tunnel sockets (kernel l2tp_tunnel_sock_create, UDP case), or adopts an
+/// application's (managed tunnels).
 final class UDPEncapFactory: EncapFactory {
     private let datapath: Datapath
+    private let managed: ManagedTunnels
 
-    init(datapath: Datapath) { self.datapath = datapath }
+    init(datapath: Datapath, managed: ManagedTunnels) {
+        self.datapath = datapath
+        self.managed = managed
+    }
+
+    func adoptTunnel(_ tunnel: Tunnel, socket fd: Int32, owner: UInt64) throws(NetlinkError) -> any TunnelEndpoint {
+        let socket = try managed.validate(fd, encap: .udp)
+        let transport = UDPTransport(adopting: socket)
+        return TransportEndpoint(
+            tunnel: tunnel, transport: transport, datapath: datapath, owner: managed.owner(owner, socket: socket)
+        ) {}
+    }
 
     func openTunnel(_ tunnel: Tunnel, _ r: UnmanagedTunnelRequest) throws(NetlinkError) -> any TunnelEndpoint {
         let config = TunnelSocketConfig(
@@ -22,8 +35,7 @@ final class UDPEncapFactory: EncapFactory {
             udpChecksum: r.udpChecksum, udp6ZeroChecksumTx: r.udp6ZeroChecksumTx,
             udp6ZeroChecksumRx: r.udp6ZeroChecksumRx)
         do {
-            return TransportEndpoint(
-                tunnel: tunnel, transport: try UDPTransport.open(config), datapath: datapath, onClose: {})
+            return TransportEndpoint(tunnel: tunnel, transport: try UDPTransport.open(config), datapath: datapath) {}
         } catch {
             throw NetlinkError(error.rawValue, "cannot open the tunnel's UDP socket \(SocketAddress(r.local, port: r.localPort)) → \(SocketAddress(r.peer, port: r.peerPort)): \(error)")
         }
@@ -36,14 +48,20 @@ final class TransportEndpoint: TunnelEndpoint {
     let transport: any TunnelTransport
     private let datapath: Datapath
     private let receiveFD: FileDescriptor?
+    /// For a managed tunnel: who gets its control frames, and the adopted socket to release.
+    private let owner: ManagedTunnels.Owner?
     private let onClose: () -> Void
 
-    /// `receiveFD` is the tunnel's own socket for UDP; nil for IP, whose shared socket is registered
-    /// by the factory.
-    init(tunnel: Tunnel, transport: any TunnelTransport, datapath: Datapath, onClose: @escaping () -> Void) {
+    /// The tunnel's own UDP socket is read by a worker; an IP tunnel's shared socket is registered by
+    /// its factory.
+    init(
+        tunnel: Tunnel, transport: any TunnelTransport, datapath: Datapath, owner: ManagedTunnels.Owner? = nil,
+        onClose: @escaping () -> Void
+    ) {
         self.tunnel = tunnel
         self.transport = transport
         self.datapath = datapath
+        self.owner = owner
         self.onClose = onClose
         receiveFD = transport is UDPTransport ? transport.sendFD : nil
     }
@@ -83,15 +101,21 @@ final class TransportEndpoint: TunnelEndpoint {
     }
 
     func attach() {
+        owner?.attach(tunnel)
         if let receiveFD { datapath.addReceiver(receiveFD, kind: .udp, tunnel: tunnel) }
     }
 
     func detach() {
         if let receiveFD { datapath.remove(receiveFD) }
+        owner?.detach(tunnel)
     }
 
     func close() {
-        if let udp = transport as? UDPTransport { udp.close() }
+        if let owner {
+            owner.release()  // our copy of the application's socket
+        } else if let udp = transport as? UDPTransport {
+            udp.close()
+        }
         onClose()
     }
 }

@@ -64,8 +64,11 @@ final class TunnelReceiver: WorkerHandler {
         case .short:
             datapath.counters.malformed.wrappingAdd(1, ordering: .relaxed)
         case .control(let connectionID):
-            let owner = tunnel ?? connectionID.flatMap { table.tunnel(TunnelID($0)) }
-            guard let owner, let sink = datapath.controlFrames, sink.controlFrame(packet, tunnel: owner) else {
+            let owner = tunnel ?? connectionID.flatMap { table.tunnel(TunnelID($0)) }.flatMap { $0.encap == .ip ? $0 : nil }
+            // The owner gets what its socket would have: the UDP payload, or over IP the control
+            // message after the 4-byte session id 0 (l2tp_ip_recv strips it).
+            let frame = kind == .udp ? packet : UnsafeRawBufferPointer(rebasing: packet[4...])
+            guard let owner, let sink = datapath.controlFrames, sink.controlFrame(frame, tunnel: owner) else {
                 datapath.counters.controlWithoutOwner.wrappingAdd(1, ordering: .relaxed)
                 return
             }

@@ -46,7 +46,7 @@ public final class IPSocketPool: @unchecked Sendable {
         }
         let ipv6 = local.isIPv6
         guard ipv6 == peer.isIPv6 else { throw Errno(EAFNOSUPPORT) }
-        let raw = try Socket.open(family: ipv6 ? AF_INET6 : AF_INET, type: Int32(SOCK_RAW.rawValue), protocol: 115)
+        let raw = try Socket.open(family: ipv6 ? AF_INET6 : AF_INET, type: Int32(SOCK_RAW.rawValue), protocol: IPProtocol.l2tp)
         do {
             try raw.fd.setNonBlocking(false)
             try TunnelSocketOptions.apply(to: raw, ipv6: ipv6)
@@ -72,15 +72,17 @@ public final class IPSocketPool: @unchecked Sendable {
     }
 }
 
-/// A tunnel carried directly over IP. Sends on the shared socket for its address pair.
+/// A tunnel carried directly over IP. Receives through the shared socket for its address pair and
+/// sends on it, or on the application's own socket for a managed tunnel.
 public final class IPTransport: TunnelTransport {
     public let shared: IPSocket
     public let addressing: TunnelAddressing
-    public var sendFD: FileDescriptor { shared.socket.fd }
+    public let sendFD: FileDescriptor
     public var networkOverhead: Int { shared.local.isIPv6 ? 40 : 20 }
 
-    public init(shared: IPSocket) {
+    public init(shared: IPSocket, sendingOn send: Socket? = nil) {
         self.shared = shared
+        sendFD = send?.fd ?? shared.socket.fd
         addressing = TunnelAddressing(
             encap: .ip, local: SocketAddress(shared.local), peer: SocketAddress(shared.peer),
             udpChecksum: false, udp6ZeroChecksumTx: false, udp6ZeroChecksumRx: false)

@@ -76,14 +76,14 @@ public final class UDPTransport: TunnelTransport {
     public static func open(_ config: TunnelSocketConfig) throws(Errno) -> UDPTransport {
         let ipv6 = config.local.isIPv6
         guard ipv6 == config.peer.isIPv6 else { throw Errno(EAFNOSUPPORT) }
-        let s = try Socket.open(family: ipv6 ? AF_INET6 : AF_INET, type: Int32(SOCK_DGRAM.rawValue), protocol: Int32(IPPROTO_UDP))
+        let s = try Socket.open(family: ipv6 ? AF_INET6 : AF_INET, type: Int32(SOCK_DGRAM.rawValue), protocol: IPProtocol.udp)
         do {
             try s.fd.setNonBlocking(false)
             try TunnelSocketOptions.apply(to: s, ipv6: ipv6)
             if ipv6 {
                 try s.setOption(level: Int32(IPPROTO_IPV6), name: IPV6_V6ONLY, value: 1)
-                if config.udp6ZeroChecksumTx { try s.setOption(level: Int32(IPPROTO_UDP), name: 101, value: 1) }  // UDP_NO_CHECK6_TX
-                if config.udp6ZeroChecksumRx { try s.setOption(level: Int32(IPPROTO_UDP), name: 102, value: 1) }  // UDP_NO_CHECK6_RX
+                if config.udp6ZeroChecksumTx { try s.setOption(level: IPProtocol.udp, name: IPProtocol.udpNoCheck6Tx, value: 1) }
+                if config.udp6ZeroChecksumRx { try s.setOption(level: IPProtocol.udp, name: IPProtocol.udpNoCheck6Rx, value: 1) }
             } else if !config.udpChecksum {
                 try s.setOption(level: SOL_SOCKET, name: SO_NO_CHECK, value: 1)
             }
@@ -103,6 +103,21 @@ public final class UDPTransport: TunnelTransport {
             s.close()
             throw error
         }
+    }
+
+    /// Adopts an application's validated socket (a managed tunnel). Its checksum settings are read
+    /// back for replies; nothing on the socket is changed.
+    public convenience init(adopting managed: ManagedSocket) {
+        let s = managed.socket
+        let ipv6 = managed.local.address.isIPv6
+        let option = { (level: Int32, name: Int32) in ((try? s.option(level: level, name: name)) ?? 0) != 0 }
+        self.init(
+            socket: s,
+            addressing: TunnelAddressing(
+                encap: .udp, local: managed.local, peer: managed.peer,
+                udpChecksum: !ipv6 && !option(SOL_SOCKET, SO_NO_CHECK),
+                udp6ZeroChecksumTx: ipv6 && option(IPProtocol.udp, IPProtocol.udpNoCheck6Tx),
+                udp6ZeroChecksumRx: ipv6 && option(IPProtocol.udp, IPProtocol.udpNoCheck6Rx)))
     }
 
     public func pathMTU() -> Int? { TunnelSocketOptions.pathMTU(socket, ipv6: addressing.isIPv6) }

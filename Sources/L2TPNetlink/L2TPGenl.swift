@@ -14,10 +14,12 @@ public enum L2TPGenl {
     public static let maxAttribute: UInt16 = 35
     /// The corresponding C constant is `L2TP_ATTR_STATS_MAX`.
     public static let maxStatsAttribute: UInt16 = 11
-    /// The family id l2tpd hands out (the kernel allocates ids dynamically from GENL_START_ALLOC).
-    public static let familyID: UInt16 = 0x1c
-    /// The multicast group id l2tpd hands out for `multicastGroup`.
-    public static let multicastGroupID: UInt32 = 0x0b
+    /// The family id l2tpd hands out. The kernel allocates ids dynamically up to GENL_MAX_ID (1023);
+    /// l2tpd's are above that range so they can never be mistaken for a kernel family's when the
+    /// preload library routes an application's netlink messages between the kernel and l2tpd.
+    public static let familyID: UInt16 = 0x6c32
+    /// The multicast group id l2tpd hands out for `multicastGroup`, likewise outside the kernel's range.
+    public static let multicastGroupID: UInt32 = 0x6c32
 }
 
 /// Commands of the `l2tp` family. The corresponding C enum is anonymous `L2TP_CMD_*`.
@@ -144,4 +146,21 @@ public enum L2TPStatsAttr: UInt16, Sendable, CaseIterable {
     case rxCookieDiscards = 10
     /// The corresponding C constant is `L2TP_ATTR_RX_INVALID`.
     case rxInvalid = 11
+}
+
+extension L2TPCommand {
+    /// The C name of the command, e.g. "L2TP_CMD_TUNNEL_CREATE", for messages.
+    public var cName: String {
+        switch self {
+        case .noop: "L2TP_CMD_NOOP"
+        case .tunnelCreate: "L2TP_CMD_TUNNEL_CREATE"
+        case .tunnelDelete: "L2TP_CMD_TUNNEL_DELETE"
+        case .tunnelModify: "L2TP_CMD_TUNNEL_MODIFY"
+        case .tunnelGet: "L2TP_CMD_TUNNEL_GET"
+        case .sessionCreate: "L2TP_CMD_SESSION_CREATE"
+        case .sessionDelete: "L2TP_CMD_SESSION_DELETE"
+        case .sessionModify: "L2TP_CMD_SESSION_MODIFY"
+        case .sessionGet: "L2TP_CMD_SESSION_GET"
+        }
+    }
 }

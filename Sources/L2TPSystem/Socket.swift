@@ -66,6 +66,23 @@ public struct Socket: Hashable, Sendable {
         return withUnsafeBytes(of: &ss) { SocketAddress($0.baseAddress!) }
     }
 
+    /// The identity of the socket's network namespace (SO_NETNS_COOKIE), or 0 where unsupported.
+    public var networkNamespaceCookie: UInt64 { CL2TP_netns_cookie(fd.rawValue) }
+
+    /// Attaches a classic BPF filter that drops every received packet. The corresponding C call is
+    /// `setsockopt(SO_ATTACH_FILTER)`.
+    public func dropEverythingReceived() throws(Errno) {
+        _ = try negativeErrno(CL2TP_attach_drop_all(fd.rawValue)).get()
+    }
+
+    /// The socket's inode number (`fstat`), which identifies the socket across descriptors; nil if
+    /// the descriptor is not a socket.
+    public var inode: UInt64? {
+        var st = stat()
+        guard fstat(fd.rawValue, &st) == 0, st.st_mode & S_IFMT == S_IFSOCK else { return nil }
+        return UInt64(st.st_ino)
+    }
+
     /// The socket's type (SOCK_DGRAM, ...), family and protocol, read with getsockopt.
     public func kind() throws(Errno) -> (type: Int32, family: Int32, protocol: Int32) {
         (

@@ -55,13 +55,13 @@ struct DaemonClient {
             throw .failure
         }
         var client = DaemonClient(connection: connection, socketPath: socketPath, sequence: io.initialSequence())
-        client.familyID = try client.resolve(family: L2TPGenl.name, diagnostics: &diagnostics)
+        client.familyID = try client.resolve(family: L2TPGenl.name, diagnostics: &diagnostics).id
         return client
     }
 
     /// Resolves a family name to its id with nlctrl CTRL_CMD_GETFAMILY (iproute2's genl_resolve_family).
     /// Failures are reported as `connect` describes and end the command with status 1.
-    mutating func resolve(family name: String, diagnostics: inout String) throws(ToolExit) -> UInt16 {
+    mutating func resolve(family name: String, diagnostics: inout String) throws(ToolExit) -> GenlControl.Family {
         let seq = nextSequence()
         let request = GenlControl.getFamilyRequest(name: name, sequence: seq, portID: 0)
         do {
@@ -85,7 +85,7 @@ struct DaemonClient {
                         diagnostics += "Error talking to l2tpd at \(socketPath)\n"
                         throw ToolExit.failure
                     }
-                    return family.id
+                    return family
                 }
             }
         } catch let error as TransportError {
@@ -119,6 +119,21 @@ struct DaemonClient {
                     return message
                 }
             }
+        } catch {
+            diagnostics += "Error: cannot talk to l2tpd at \(socketPath): \(Self.text(error.errno))\n"
+            return nil
+        }
+    }
+
+    /// Waits for the next datagram and returns its messages; nil when the daemon closed the connection
+    /// or the connection failed (reported in `diagnostics`).
+    mutating func receiveMessages(diagnostics: inout String) -> [[UInt8]]? {
+        do {
+            guard let datagram = try connection.receive() else {
+                diagnostics += "Error: l2tpd at \(socketPath) closed the connection\n"
+                return nil
+            }
+            return (try? splitNetlinkMessages(datagram)) ?? []
         } catch {
             diagnostics += "Error: cannot talk to l2tpd at \(socketPath): \(Self.text(error.errno))\n"
             return nil

@@ -30,12 +30,13 @@ struct ListingPrinter {
     /// iproute2's `_SL_`.
     let lineSeparator: String
 
-    /// `json` selects JSON output (new_json_obj); the array is opened at once.
-    init(json: Bool, pretty: Bool, oneline: Bool) {
+    /// `json` selects JSON output (new_json_obj); the array is opened at once unless `array` is false
+    /// (`l2tp monitor` prints one object per line).
+    init(json: Bool, pretty: Bool, oneline: Bool, array: Bool = true) {
         lineSeparator = oneline ? "\\" : "\n"
         if json {
             var w = JSONWriter(pretty: pretty)
-            w.startArray()
+            if array { w.startArray() }
             self.json = w
         }
     }

@@ -51,8 +51,9 @@ struct SessionReport: Equatable {
     }
 
     /// print_session, then (with `-s`) the counters.
-    func print(to out: inout ListingPrinter, statistics: Bool) {
+    func print(to out: inout ListingPrinter, statistics: Bool, event: String? = nil) {
         out.openObject()
+        if let event { out.print(.json, key: "event", "", .string(event)) }
         out.print(.any, key: "session_id", "Session \(sessionID)", .unsigned(UInt64(sessionID)))
         out.print(.any, key: "tunnel_id", " in tunnel \(tunnelID)", .unsigned(UInt64(tunnelID)))
         out.newline()

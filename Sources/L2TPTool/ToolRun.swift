@@ -78,8 +78,61 @@ struct ToolRun<IO: ToolIO> {
         if verb == "debug" {
             return try debug(rest, client: &client, diagnostics: &diagnostics)
         }
+        if IPRouteParsing.matches(verb, "monitor") {
+            return try monitor(rest, client: &client, diagnostics: &diagnostics)
+        }
         diagnostics += "Command \"\(verb)\" is unknown, try \"l2tp help\".\n"
         throw .usage
+    }
+
+    /// `l2tp monitor`: joins the `l2tp` multicast group and prints every notification as it comes:
+    /// in text, a `[COMMAND]` line and the object as `show` prints it; with `-j`, one JSON object per
+    /// line with an "event" member first. Not part of ip l2tp. Runs until interrupted or the daemon
+    /// goes away (status 1).
+    private mutating func monitor(_ words: [String], client: inout DaemonClient, diagnostics: inout String)
+        throws(ToolExit) -> Int32
+    {
+        guard words.isEmpty else {
+            diagnostics += "Usage: l2tp [ -j ] [ -s ] monitor\n"
+            throw .usage
+        }
+        let l2tp = try client.resolve(family: L2TPGenl.name, diagnostics: &diagnostics)
+        let l2tpd = try client.resolve(family: L2TPDGenl.name, diagnostics: &diagnostics)
+        guard let group = l2tp.multicastGroups.first(where: { $0.name == L2TPGenl.multicastGroup })?.id else {
+            diagnostics += "Error: l2tpd at \(client.socketPath) announced no \"\(L2TPGenl.multicastGroup)\" multicast group\n"
+            throw .failure
+        }
+        let seq = client.nextSequence()
+        let join = L2TPDGenl.request(.addMembership, [(.group, group)], ack: true, familyID: l2tpd.id, sequence: seq, portID: 0)
+        guard client.talk(join, sequence: seq, diagnostics: &diagnostics) else {
+            report(&diagnostics)
+            return 2
+        }
+        let statistics = options.statistics > 0
+        while true {
+            guard let messages = client.receiveMessages(diagnostics: &diagnostics) else {
+                report(&diagnostics)
+                return 1
+            }
+            for message in messages {
+                guard let header = NetlinkHeader(message), header.type == l2tp.id,
+                    let decoded = try? L2TPMessageCodec.decode(message, validating: false),
+                    let command = L2TPCommand(rawValue: decoded.command)
+                else { continue }
+                let event = command.eventName
+                var printer = ListingPrinter(json: options.json > 0, pretty: false, oneline: options.oneline > 0, array: false)
+                printer.printText("[\(event)]\n")
+                switch command {
+                case .tunnelCreate, .tunnelDelete, .tunnelModify, .tunnelGet:
+                    TunnelReport(decoded.attributes).print(to: &printer, statistics: statistics, event: event)
+                default:
+                    SessionReport(decoded.attributes).print(to: &printer, statistics: statistics, event: event)
+                }
+                let text = printer.take()
+                io.write(printer.isJSON ? text + "\n" : text, to: .standardOutput)
+                io.flush()
+            }
+        }
     }
 
     /// `l2tp debug dump`: l2tpd's full internal state (the kernel's debugfs l2tp/tunnels), from the
@@ -91,7 +144,7 @@ struct ToolRun<IO: ToolIO> {
             diagnostics += "Usage: l2tp debug dump\n"
             throw .usage
         }
-        let family = try client.resolve(family: L2TPDGenl.name, diagnostics: &diagnostics)
+        let family = try client.resolve(family: L2TPDGenl.name, diagnostics: &diagnostics).id
         let seq = client.nextSequence()
         let request = L2TPDGenl.request(.debugDump, familyID: family, sequence: seq, portID: 0)
         guard let reply = client.ask(request, sequence: seq, diagnostics: &diagnostics),

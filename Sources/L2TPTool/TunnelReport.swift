@@ -50,8 +50,9 @@ struct TunnelReport: Equatable {
     }
 
     /// print_tunnel, then (with `-s`) the counters.
-    func print(to out: inout ListingPrinter, statistics: Bool) {
+    func print(to out: inout ListingPrinter, statistics: Bool, event: String? = nil) {
         out.openObject()
+        if let event { out.print(.json, key: "event", "", .string(event)) }
         out.print(.any, key: "tunnel_id", "Tunnel \(tunnelID),", .unsigned(UInt64(tunnelID)))
         out.print(.any, key: "encap", " encap \(encapName)", .string(encapName))
         out.newline()

@@ -129,6 +129,25 @@ final class FakeEncapFactory: EncapFactory {
         return endpoint
     }
 
+    /// Managed tunnels adopted: the descriptor and owning connection of each.
+    private(set) var adopted: [(tunnel: UInt32, socket: Int32, owner: UInt64)] = []
+
+    func adoptTunnel(_ tunnel: Tunnel, socket: Int32, owner: UInt64) throws(NetlinkError) -> any TunnelEndpoint {
+        if let failure {
+            log.record("adopt tunnel \(tunnel.id) failed")
+            throw failure
+        }
+        log.record("adopt tunnel \(tunnel.id)")
+        adopted.append((tunnel.id.rawValue, socket, owner))
+        let unspecified = IPAddress.v4(0, 0, 0, 0)
+        let request = UnmanagedTunnelRequest(
+            local: unspecified, peer: unspecified, localPort: 0, peerPort: 0, udpChecksum: false,
+            udp6ZeroChecksumTx: false, udp6ZeroChecksumRx: false)
+        let endpoint = FakeTunnelEndpoint(tunnel: tunnel, request: request, log: log)
+        endpoints.append(endpoint)
+        return endpoint
+    }
+
     /// The most recent endpoint opened for tunnel `id`.
     func endpoint(_ id: UInt32) -> FakeTunnelEndpoint? {
         endpoints.last { $0.tunnel.id.rawValue == id }

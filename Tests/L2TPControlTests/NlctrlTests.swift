@@ -18,11 +18,11 @@ struct NlctrlTests {
     /// The l2tp family as the kernel's nlctrl describes it: ops 0...8, DO and HASPOL everywhere,
     /// GENL_UNS_ADMIN_PERM on all but NOOP, DUMP on the two GETs; one multicast group "l2tp".
     static let l2tpFamily = GenlControl.Family(
-        name: "l2tp", id: 0x1c, version: 1, headerSize: 0, maxAttribute: 35,
+        name: "l2tp", id: 0x6c32, version: 1, headerSize: 0, maxAttribute: 35,
         operations: [
             (0, 0x0a), (1, 0x1a), (2, 0x1a), (3, 0x1a), (4, 0x1e), (5, 0x1a), (6, 0x1a), (7, 0x1a), (8, 0x1e),
         ],
-        multicastGroups: [("l2tp", 0x0b)])
+        multicastGroups: [("l2tp", 0x6c32)])
 
     @Test("By name \"l2tp\": NEWFAMILY with the kernel's ops and group, then the ACK libnl asked for")
     func l2tpByName() throws {
@@ -50,7 +50,7 @@ struct NlctrlTests {
             58000000 1000 0000 2a000000 34120000  // len 88, nlctrl, flags 0, seq 42, port 0x1234
             01 02 0000                            // CTRL_CMD_NEWFAMILY, version 2
             0a00 0200 6c327470 64000000           // FAMILY_NAME "l2tpd"
-            0600 0100 1d00 0000                   // FAMILY_ID 0x1d
+            0600 0100 336c 0000                   // FAMILY_ID 0x6c33
             0800 0300 01000000                    // VERSION 1
             0800 0400 00000000                    // HDRSIZE 0
             0800 0500 01000000                    // MAXATTR 1
@@ -63,7 +63,7 @@ struct NlctrlTests {
                 "\(out.replies.map(hexDump))")
     }
 
-    @Test("By id, for both families; nlctrl needs no privilege", arguments: [(UInt16(0x1c), "l2tp"), (0x1d, "l2tpd")])
+    @Test("By id, for both families; nlctrl needs no privilege", arguments: [(UInt16(0x6c32), "l2tp"), (0x6c33, "l2tpd")])
     func byID(id: UInt16, name: String) throws {
         let f = Fixture()
         let request = Self.getFamily(id: id, sequence: 43)

@@ -206,7 +206,7 @@ struct TunnelCreateTests {
     func policyFailure() throws {
         let f = Fixture()
         // CONN_ID with a 2-byte payload, by hand: nla_len 6, type 9.
-        let request = le32(28) + le16(0x1c) + le16(0x0005) + le32(3) + le32(0) + [1, 1, 0, 0]
+        let request = le32(28) + le16(L2TPGenl.familyID) + le16(0x0005) + le32(3) + le32(0) + [1, 1, 0, 0]
             + le16(6) + le16(9) + [10, 0, 0, 0]
         let out = f.send(request)
         expectError(out, answering: request, ERANGE, attribute: "L2TP_ATTR_CONN_ID")

@@ -15,7 +15,7 @@ func capturedChecksums(_ h: Host, port: UInt16, _ traffic: () throws -> Void) th
     FileManager.default.createFile(atPath: out, contents: nil)
     p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
     p.standardError = FileHandle.nullDevice
-    try p.run()
+    try p.runUnblocked()
     defer {
         if p.isRunning { p.terminate() }
         p.waitUntilExit()

@@ -33,7 +33,7 @@ enum Command {
         p.standardOutput = out
         p.standardError = err
         p.standardInput = FileHandle.nullDevice
-        try p.run()
+        try p.runUnblocked()
         // Read both pipes concurrently so a chatty command cannot block on a full pipe.
         let group = DispatchGroup()
         nonisolated(unsafe) var outData = Data()
@@ -69,5 +69,19 @@ enum Command {
         let r = try run(argv, timeout: timeout)
         guard r.status == 0 else { throw CommandError(description: r.description) }
         return r
+    }
+}
+
+extension Process {
+    /// Starts the process with no signals blocked. Swift Testing runs tests on threads that block
+    /// most signals, and a child inherits its parent thread's mask: without this, SIGTERM from
+    /// `terminate()` would stay pending in the child forever.
+    func runUnblocked() throws {
+        var all = sigset_t()
+        var previous = sigset_t()
+        sigfillset(&all)
+        pthread_sigmask(SIG_UNBLOCK, &all, &previous)
+        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
+        try run()
     }
 }

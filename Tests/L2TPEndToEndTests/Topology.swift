@@ -97,7 +97,7 @@ final class Host: @unchecked Sendable {
         p.standardOutput = log
         p.standardError = log
         p.standardInput = FileHandle.nullDevice
-        try p.run()
+        try p.runUnblocked()
         daemon = p
         daemonLog = log
         let deadline = Date().addingTimeInterval(10)

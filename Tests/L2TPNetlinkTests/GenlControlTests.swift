@@ -33,7 +33,7 @@ struct GenlControlTests {
             "14010000 1000 0000 05000000 09000000",  // len 276, GENL_ID_CTRL, flags 0, seq 5, pid 9
             "01 02 0000",  // CTRL_CMD_NEWFAMILY, nlctrl version 2
             "0900 0200 6c327470 00 000000",  // CTRL_ATTR_FAMILY_NAME "l2tp"
-            "0600 0100 1c00 0000",  // CTRL_ATTR_FAMILY_ID = 0x1c
+            "0600 0100 326c 0000",  // CTRL_ATTR_FAMILY_ID = 0x6c32
             "0800 0300 01000000",  // CTRL_ATTR_VERSION = 1
             "0800 0400 00000000",  // CTRL_ATTR_HDRSIZE = 0
             "0800 0500 23000000",  // CTRL_ATTR_MAXATTR = 35
@@ -49,7 +49,7 @@ struct GenlControlTests {
             op(9, 8, 0x1e),  // SESSION_GET: also DUMP
             "1c00 0700",  // CTRL_ATTR_MCAST_GROUPS, 28 bytes
             "1800 0100",  // group 1
-            "0800 0200 0b000000",  // CTRL_ATTR_MCAST_GRP_ID = 11
+            "0800 0200 326c0000",  // CTRL_ATTR_MCAST_GRP_ID = 0x6c32
             "0900 0100 6c327470 00 000000")  // CTRL_ATTR_MCAST_GRP_NAME "l2tp"
         let bytes = GenlControl.newFamilyReply(GenlControl.l2tp, sequence: 5, portID: 9)
         expectBytes(bytes, expected)

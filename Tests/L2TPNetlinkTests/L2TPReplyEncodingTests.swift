@@ -88,7 +88,7 @@ struct L2TPReplyEncodingTests {
         a.ipSaddr = IPAddress("192.0.2.1")
         a.ipDaddr = IPAddress("192.0.2.2")
         let expected = hex(
-            "e0000000 1c00 0400 0b000000 e8030000",  // len 224, family 0x1c, NLM_F_ACK, seq 11, pid 1000
+            "e0000000 326c 0400 0b000000 e8030000",  // len 224, family 0x6c32, NLM_F_ACK, seq 11, pid 1000
             "04 01 0000",  // TUNNEL_GET v1
             "0500 0700 03 000000",  // PROTO_VERSION = 3
             "0800 0900 01000000",  // CONN_ID = 1
@@ -115,7 +115,7 @@ struct L2TPReplyEncodingTests {
         a.ip6Saddr = IPAddress("fd00::a")
         a.ip6Daddr = IPAddress("fd00::b")
         let expected = hex(
-            "f8000000 1c00 0200 0c000000 e8030000",  // len 248, NLM_F_MULTI, seq 12
+            "f8000000 326c 0200 0c000000 e8030000",  // len 248, NLM_F_MULTI, seq 12
             "04 01 0000",  // TUNNEL_GET v1
             "0500 0700 03 000000",  // PROTO_VERSION = 3
             "0800 0900 0a000000",  // CONN_ID = 10
@@ -139,7 +139,7 @@ struct L2TPReplyEncodingTests {
         a.ipSaddr = IPAddress("10.0.0.1")
         a.ipDaddr = IPAddress("10.0.0.2")
         let expected = hex(
-            "c8000000 1c00 0400 0d000000 00000000",  // len 200, NLM_F_ACK (notifications carry it), seq 13
+            "c8000000 326c 0400 0d000000 00000000",  // len 200, NLM_F_ACK (notifications carry it), seq 13
             "01 01 0000",  // TUNNEL_CREATE v1
             "0500 0700 03 000000",  // PROTO_VERSION = 3
             "0800 0900 05000000",  // CONN_ID = 5
@@ -160,7 +160,7 @@ struct L2TPReplyEncodingTests {
         a.ip6Saddr = IPAddress("2001:db8::7")
         a.ip6Daddr = IPAddress("2001:db8::8")
         let expected = hex(
-            "e0000000 1c00 0200 0e000000 e8030000",  // len 224, NLM_F_MULTI, seq 14
+            "e0000000 326c 0200 0e000000 e8030000",  // len 224, NLM_F_MULTI, seq 14
             "04 01 0000",  // TUNNEL_GET v1
             "0500 0700 03 000000",  // PROTO_VERSION = 3
             "0800 0900 07000000",  // CONN_ID = 7
@@ -192,7 +192,7 @@ struct L2TPReplyEncodingTests {
         a.recvTimeout = 300
         a.stats = Self.stats
         let expected = hex(
-            "08010000 1c00 0000 0f000000 e8030000",  // len 264, flags 0, seq 15, pid 1000
+            "08010000 326c 0000 0f000000 e8030000",  // len 264, flags 0, seq 15, pid 1000
             "08 01 0000",  // SESSION_GET v1
             "0800 0900 01000000",  // CONN_ID = 1
             "0800 0b00 0a000000",  // SESSION_ID = 10
@@ -222,7 +222,7 @@ struct L2TPReplyEncodingTests {
         let bytes = L2TPMessageCodec.encode(command: .sessionGet, attributes: a,
                                             order: L2TPMessageCodec.sessionReplyOrder, flags: 0, sequence: 1,
                                             portID: 0)
-        #expect(bytes == hex("24000000 1c00 0000 01000000 00000000", "08 01 0000",
+        #expect(bytes == hex("24000000 326c 0000 01000000 00000000", "08 01 0000",
                              "0800 0900 01000000", "0800 0b00 02000000"))
     }
 

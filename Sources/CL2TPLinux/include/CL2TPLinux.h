@@ -80,8 +80,10 @@ int CL2TP_cmsg_find_int(struct msghdr *msg, int level, int type);
 
 /// SO_PEERCRED on a connected Unix socket. Returns 0 or -errno.
 int CL2TP_peer_cred(int fd, pid_t *pid, uid_t *uid, gid_t *gid);
-/// Whether process `pid` holds CAP_NET_ADMIN in its effective set (read from /proc/PID/status).
-/// Returns 1, 0, or -errno.
+/// Whether process `pid` has CAP_NET_ADMIN over the calling process's network namespace, as the
+/// kernel's GENL_UNS_ADMIN_PERM judges it (cap_capable against the user namespace owning the network
+/// namespace): effective CAP_NET_ADMIN in that user namespace, or ownership of a namespace between
+/// it and the client's. Returns 1, 0, or -errno.
 int CL2TP_pid_has_cap_net_admin(pid_t pid);
 
 // MARK: - Netlink
@@ -145,6 +147,13 @@ int CL2TP_accept(int fd);
 int CL2TP_signalfd(const int *signals, int count);
 /// Reads one signal number from a signalfd; 0 if none is pending, -errno on error.
 int CL2TP_signalfd_read(int fd);
+
+// MARK: - Managed tunnel sockets
+
+/// SO_NETNS_COOKIE of a socket (the identity of its network namespace), or 0 if unsupported.
+uint64_t CL2TP_netns_cookie(int fd);
+/// Attaches a classic BPF program that drops every packet (SO_ATTACH_FILTER). Returns 0 or -errno.
+int CL2TP_attach_drop_all(int fd);
 
 // MARK: - Misc
 
