@@ -55,6 +55,8 @@
 //   like pyroute2's netns= sockets, is not served; run the program inside the namespace instead).
 // - If l2tpd goes away while requests are unanswered, each of them gets an NLMSG_ERROR ECONNRESET (the
 //   kernel never goes away; a program waiting for an answer would otherwise wait forever).
+// - Wrappers take a mutex only for tracked sockets: close() of one from a signal handler that interrupted
+//   the library on the same thread could deadlock (closing any other descriptor is lock-free).
 // - l2tpd's CONTROL_FRAME messages (managed tunnels) reach R only after the program resolved the `l2tpd`
 //   family on it; other programs would not understand them.
 // - A connection that passed a tunnel socket (managed tunnel) is kept until the process exits, even after

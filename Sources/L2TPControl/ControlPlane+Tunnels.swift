@@ -4,6 +4,7 @@
 import Glibc
 import L2TPCore
 import L2TPNetlink
+import L2TPSystem
 import L2TPWire
 
 extension ControlPlane {
@@ -87,20 +88,32 @@ extension ControlPlane {
         deleteTunnel(tunnel.id)
     }
 
-    /// Removes a tunnel and its sessions: unpublish, wait for the datapath, then close devices and
-    /// sockets. No per-session notifications, as in the kernel.
+    /// Removes a tunnel and its sessions. No per-session notifications, as in the kernel.
     func deleteTunnel(_ id: TunnelID) {
-        guard let (_, sessions) = registry.removeTunnel(id) else { return }
-        managedOwners[id] = nil
+        deleteTunnels([id])
+    }
+
+    /// Removes tunnels and all their sessions at once: one publication, one grace period, then the
+    /// devices are closed concurrently (each close waits for the kernel to unregister the device,
+    /// and those waits overlap) and the sockets after them.
+    func deleteTunnels(_ ids: [TunnelID]) {
+        var sessions: [Session] = []
+        var sockets: [any TunnelEndpoint] = []
+        for id in ids {
+            guard let (_, removed) = registry.removeTunnel(id) else { continue }
+            managedOwners[id] = nil
+            sessions += removed
+            if let endpoint = tunnelEndpoints.removeValue(forKey: id) { sockets.append(endpoint) }
+        }
+        guard !sessions.isEmpty || !sockets.isEmpty else { return }
         datapath.publish(registry.makeTable())
-        let endpoints = sessions.compactMap { sessionEndpoints.removeValue(forKey: ObjectIdentifier($0)) }
-        let tunnelEndpoint = tunnelEndpoints.removeValue(forKey: id)
-        endpoints.forEach { $0.detach() }
-        tunnelEndpoint?.detach()
+        let devices = sessions.compactMap { sessionEndpoints.removeValue(forKey: ObjectIdentifier($0)) }
+        devices.forEach { $0.detach() }
+        sockets.forEach { $0.detach() }
         datapath.synchronize()
-        endpoints.forEach { $0.close() }
+        concurrentlyForEach(devices) { $0.close() }
         sessions.forEach { $0.purgeReorderQueue() }
-        tunnelEndpoint?.close()
+        sockets.forEach { $0.close() }
     }
 
     func tunnelModify(_ a: L2TPAttributes, _ ctx: RequestContext, _ out: inout ControlOutput)

@@ -47,14 +47,12 @@ public final class ControlPlane {
     /// A control connection closed: its managed tunnels close with it, as the kernel closes a tunnel
     /// whose socket is closed (without notifications).
     public func connectionClosed(_ connectionID: UInt64) {
-        for (id, owner) in managedOwners.sorted(by: { $0.key < $1.key }) where owner == connectionID {
-            deleteTunnel(id)
-        }
+        deleteTunnels(managedOwners.filter { $0.value == connectionID }.keys.sorted())
     }
 
-    /// Deletes every tunnel, in ascending id order (shutdown).
+    /// Deletes every tunnel and session at once (shutdown).
     public func removeAll() {
-        for t in registry.tunnelsInOrder { deleteTunnel(t.id) }
+        deleteTunnels(registry.tunnelsInOrder.map(\.id))
     }
 
     public var tunnelCount: Int { registry.tunnelCount }

@@ -21,6 +21,9 @@ public protocol TunnelEndpoint: AnyObject {
 }
 
 /// A session's attachment to its device, owned by the control plane.
+///
+/// `close` may be called on several endpoints concurrently, from other threads than the control
+/// plane's (device removal waits on the kernel, and those waits are overlapped).
 public protocol SessionEndpoint: AnyObject {
     /// The device's interface name, if it has one.
     var interfaceName: String? { get }

@@ -10,12 +10,14 @@ import L2TPEncap
 import L2TPEthernet
 import L2TPNetlink
 import L2TPSystem
+import Synchronization
 
 /// Creates Ethernet pseudowire sessions.
 final class EthernetPseudowireFactory: PseudowireFactory {
     private let datapath: Datapath
-    /// Devices by interface index, for MTU changes reported by the link monitor.
-    private(set) var devices: [Int32: EthernetPseudowire] = [:]
+    /// Devices by interface index, for MTU changes reported by the link monitor. Endpoints remove
+    /// theirs when closed, possibly concurrently.
+    private let devices = Mutex<[Int32: EthernetPseudowire]>([:])
 
     init(datapath: Datapath) { self.datapath = datapath }
 
@@ -39,15 +41,15 @@ final class EthernetPseudowireFactory: PseudowireFactory {
         session.device = device
         session.ifname = device.name
         let index = (try? NetworkInterface.index(device.name)) ?? 0
-        devices[index] = device
+        devices.withLock { $0[index] = device }
         return EthernetEndpoint(session: session, device: device, transport: transport, datapath: datapath) {
-            [weak self] in self?.devices[index] = nil
+            [self] in _ = devices.withLock { $0.removeValue(forKey: index) }
         }
     }
 
     /// Applies an MTU change of interface `index`, if it is one of ours.
     func mtuChanged(index: Int32, mtu: Int) {
-        devices[index]?.mtuChanged(to: mtu)
+        devices.withLock { $0[index] }?.mtuChanged(to: mtu)
     }
 }
 

@@ -50,12 +50,13 @@ struct DeletionTests {
         f.addSession(20, 3)
         f.log.clear()
         f.expectSuccess(Requests.tunnelDelete(10))
-        #expect(f.log.events == [
-            "publish",
-            "detach session 10/1", "detach session 10/2", "detach tunnel 10",
-            "synchronize",
-            "close session 10/1", "close session 10/2", "close tunnel 10",
+        // Devices are closed concurrently, so their order is free; the socket closes after them.
+        let events = f.log.events
+        #expect(Array(events.prefix(5)) == [
+            "publish", "detach session 10/1", "detach session 10/2", "detach tunnel 10", "synchronize",
         ])
+        #expect(Set(events.dropFirst(5).prefix(2)) == ["close session 10/1", "close session 10/2"])
+        #expect(events.dropFirst(7) == ["close tunnel 10"])
         #expect(f.udp.endpoint(10)?.isClosed == true)
         #expect(f.udp.endpoint(20)?.isClosed == false)
         let table = f.datapath.table
@@ -66,7 +67,7 @@ struct DeletionTests {
         #expect(f.control.tunnelCount == 1 && f.control.sessionCount == 1)
     }
 
-    @Test("removeAll deletes every tunnel in ascending order, with no notifications to send")
+    @Test("removeAll deletes every tunnel at once: one publication, one grace period, no notifications")
     func removeAll() {
         let f = Fixture()
         f.addTunnel(30, local: "203.0.113.1", remote: "203.0.113.2")
@@ -76,13 +77,14 @@ struct DeletionTests {
         f.addSession(10, 100)
         f.log.clear()
         f.control.removeAll()
-        #expect(f.log.events == [
-            "publish", "detach session 10/100", "detach tunnel 10", "synchronize", "close session 10/100",
-            "close tunnel 10",
-            "publish", "detach tunnel 20", "synchronize", "close tunnel 20",
-            "publish", "detach session 30/300", "detach tunnel 30", "synchronize", "close session 30/300",
-            "close tunnel 30",
+        let events = f.log.events
+        #expect(Array(events.prefix(6)) == [
+            "publish", "detach session 10/100", "detach session 30/300",
+            "detach tunnel 10", "detach tunnel 20", "detach tunnel 30",
         ])
+        #expect(events.dropFirst(6).first == "synchronize")
+        #expect(Set(events.dropFirst(7).prefix(2)) == ["close session 10/100", "close session 30/300"])
+        #expect(Array(events.dropFirst(9)) == ["close tunnel 10", "close tunnel 20", "close tunnel 30"])
         #expect(f.control.tunnelCount == 0 && f.control.sessionCount == 0)
         #expect(f.datapath.table.sessionCount == 0)
         let table = f.datapath.table

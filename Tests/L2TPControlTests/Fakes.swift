@@ -14,13 +14,29 @@ import L2TPTestSupport
 import L2TPWire
 
 /// What the fakes were asked to do, in order, one short line per call ("detach session 10/100").
-final class EventLog {
-    private(set) var events: [String] = []
+final class EventLog: @unchecked Sendable {
+    /// Session endpoints are closed concurrently, so recording is locked.
+    private let lock = NSLockLike()
+    private var recorded: [String] = []
 
-    func record(_ event: String) { events.append(event) }
+    var events: [String] { lock.around { recorded } }
+
+    func record(_ event: String) { lock.around { recorded.append(event) } }
 
     /// Forgets everything recorded so far (to look only at what one request did).
-    func clear() { events.removeAll() }
+    func clear() { lock.around { recorded.removeAll() } }
+}
+
+/// A pthread mutex (no Foundation in this target).
+final class NSLockLike: @unchecked Sendable {
+    private var mutex = pthread_mutex_t()
+    init() { pthread_mutex_init(&mutex, nil) }
+    deinit { pthread_mutex_destroy(&mutex) }
+    func around<R>(_ body: () -> R) -> R {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        return body()
+    }
 }
 
 /// A datapath that keeps the last published table and logs every publication and grace period.

@@ -47,17 +47,29 @@ struct NlctrlTests {
         let request = GenlControl.getFamilyRequest(name: "l2tpd", sequence: 42, portID: 0)
         let out = f.send(request)
         let expected = bytes("""
-            58000000 1000 0000 2a000000 34120000  // len 88, nlctrl, flags 0, seq 42, port 0x1234
+            a8000000 1000 0000 2a000000 34120000  // len 168, nlctrl, flags 0, seq 42, port 0x1234
             01 02 0000                            // CTRL_CMD_NEWFAMILY, version 2
             0a00 0200 6c327470 64000000           // FAMILY_NAME "l2tpd"
             0600 0100 336c 0000                   // FAMILY_ID 0x6c33
             0800 0300 01000000                    // VERSION 1
             0800 0400 00000000                    // HDRSIZE 0
-            0800 0500 01000000                    // MAXATTR 1
-            1800 0600                             // OPS
+            0800 0500 05000000                    // MAXATTR 5
+            6800 0600                             // OPS
             1400 0100                             //   op #1
-            0800 0100 01000000                    //     OP_ID 1 (debug dump)
+            0800 0100 01000000                    //     OP_ID 1 (DEBUG_DUMP)
             0800 0200 12000000                    //     OP_FLAGS DO | UNS_ADMIN_PERM
+            1400 0200                             //   op #2
+            0800 0100 02000000                    //     OP_ID 2 (CONTROL_FRAME)
+            0800 0200 02000000                    //     OP_FLAGS DO
+            1400 0300                             //   op #3
+            0800 0100 03000000                    //     OP_ID 3 (SET_PORT)
+            0800 0200 02000000                    //     OP_FLAGS DO
+            1400 0400                             //   op #4
+            0800 0100 04000000                    //     OP_ID 4 (ADD_MEMBERSHIP)
+            0800 0200 02000000                    //     OP_FLAGS DO
+            1400 0500                             //   op #5
+            0800 0100 05000000                    //     OP_ID 5 (DROP_MEMBERSHIP)
+            0800 0200 02000000                    //     OP_FLAGS DO
             """)
         #expect(out.replies == [expected, ackBytes(answering: request, portID: Fixture.admin.portID)],
                 "\(out.replies.map(hexDump))")

@@ -149,13 +149,13 @@ struct TunnelCreateTests {
         #expect(f.control.tunnelCount == 1)
     }
 
-    @Test("L2TP_ATTR_FD (a managed tunnel) is EOPNOTSUPP, addresses or not")
+    @Test("L2TP_ATTR_FD without a socket passed along is EBADF, addresses or not")
     func managedTunnel() {
         let f = Fixture()
         var a = Requests.tunnelAttributes(10)
         a.fd = 3
         for request in [tunnelCreate(a), tunnelCreate(a, omitting: Self.addresses)] {
-            expectError(f.send(request), answering: request, EOPNOTSUPP, attribute: "L2TP_ATTR_FD")
+            expectError(f.send(request), answering: request, EBADF, attribute: "L2TP_ATTR_FD")
         }
         #expect(f.udp.requests.isEmpty)
         #expect(f.control.tunnelCount == 0)
