@@ -3,18 +3,28 @@
 #   make demo     two hosts in namespaces joined by an L2TPv3 pseudowire through l2tpd (root)
 #   make test     every unit and end-to-end test (root, installs its prerequisites)
 #   make build    debug build;   make release   optimised build
-#   make install  binaries and the preload library (PREFIX=/usr/local, DESTDIR=)
+#   make install  binaries, preload library, systemd unit, man pages, example configuration
+#                 (PREFIX=/usr/local, SYSCONFDIR=/etc, DESTDIR=)
+#   make man      regenerate the roff man pages in Docs/man from their markdown
 #   make clean
 
 SWIFT   ?= swift
+PYTHON  ?= python3
 PREFIX  ?= /usr/local
 DESTDIR ?=
 CONFIG  ?= debug
+SYSCONFDIR     ?= /etc
+MANDIR         ?= $(PREFIX)/share/man
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+
+# The man pages, generated from Docs/man/*.md by `make man` and committed.
+MAN_PAGES := Docs/man/l2tpd.8 Docs/man/l2tp.8 Docs/man/l2tpd.toml.5
 
 # Debian packages the build, the tests and the demo use.
-APT_PACKAGES := libnl-3-dev libnl-genl-3-dev iproute2 iputils-ping tshark python3 python3-pip gcc pkg-config util-linux
+APT_PACKAGES := libnl-3-dev libnl-genl-3-dev iproute2 iputils-ping tshark python3 python3-pip gcc pkg-config util-linux \
+	systemd groff-base procps
 
-.PHONY: all build release test demo install clean prereqs test-prereqs
+.PHONY: all build release test demo install man clean prereqs test-prereqs
 
 all: build
 
@@ -37,8 +47,12 @@ test-prereqs: prereqs
 		|| python3 -m pip install --quiet --break-system-packages pyroute2 2>/dev/null \
 		|| (DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=120 install -y -q python3-pyroute2)
 
-release:
-	$(MAKE) build CONFIG=release
+# Installed binaries carry the Swift runtime (--static-swift-stdlib): they need libnl and libstdc++
+# from the system, not the toolchain.
+RELEASE_FLAGS := -c release --static-swift-stdlib
+
+release: prereqs
+	$(SWIFT) build $(RELEASE_FLAGS)
 
 test: test-prereqs
 	$(SWIFT) build
@@ -53,13 +67,30 @@ demo: prereqs
 # it is preloaded into (the SwiftPM-built one does).
 PRELOAD_CFLAGS ?= -O2 -fPIC -shared -Wall
 
+# /etc/l2tpd/l2tpd.toml: a configuration with no tunnels, so the service starts; never replaced.
 install: release
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/l2tpd
-	install -m 0755 "$$($(SWIFT) build -c release --show-bin-path)/l2tpd" $(DESTDIR)$(PREFIX)/sbin/l2tpd
-	install -m 0755 "$$($(SWIFT) build -c release --show-bin-path)/l2tp" $(DESTDIR)$(PREFIX)/bin/l2tp
-	install -m 0755 "$$($(SWIFT) build -c release --show-bin-path)/l2tpd-run" $(DESTDIR)$(PREFIX)/bin/l2tpd-run
+	bin="$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)" && \
+	install -s -m 0755 "$$bin/l2tpd" $(DESTDIR)$(PREFIX)/sbin/l2tpd && \
+	install -s -m 0755 "$$bin/l2tp" "$$bin/l2tpd-run" $(DESTDIR)$(PREFIX)/bin/
 	$(CC) $(PRELOAD_CFLAGS) -ISources/CL2TPPreload/include -o .build/libl2tpd-preload.so Sources/CL2TPPreload/preload.c -ldl -lpthread
 	install -m 0755 .build/libl2tpd-preload.so $(DESTDIR)$(PREFIX)/lib/l2tpd/libl2tpd-preload.so
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/l2tpd
+	sed -e 's|@SBINDIR@|$(PREFIX)/sbin|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' Docs/dist/l2tpd.service \
+		> $(DESTDIR)$(SYSTEMDUNITDIR)/l2tpd.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/l2tpd.service
+	install -m 0644 Docs/man/l2tpd.8 Docs/man/l2tp.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 Docs/man/l2tpd.toml.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 Docs/examples/l2tpd.toml $(DESTDIR)$(SYSCONFDIR)/l2tpd/l2tpd.toml.example
+	[ -e $(DESTDIR)$(SYSCONFDIR)/l2tpd/l2tpd.toml ] || install -m 0644 Docs/dist/l2tpd.toml $(DESTDIR)$(SYSCONFDIR)/l2tpd/l2tpd.toml
+
+# Regenerates every page, so a change to md2man.py reaches all of them; the output depends only on
+# the markdown (ServiceUnitTests checks that the committed pages match).
+man:
+	@for page in $(MAN_PAGES); do \
+		echo "md2man $$page.md -> $$page"; \
+		$(PYTHON) Docs/man/md2man.py $$page.md $$page || exit 1; \
+	done
 
 clean:
 	rm -rf .build

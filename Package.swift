@@ -16,6 +16,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // C shims: TUN/TAP ioctls, mmsghdr batch calls, cmsg, netlink macros, sockaddr_l2tpip.
@@ -45,15 +46,22 @@ let package = Package(
             dependencies: ["L2TPNetlink", "L2TPCore", "L2TPSystem"]
         ),
         .target(
+            name: "L2TPConfig",
+            dependencies: ["L2TPNetlink", "L2TPWire", .product(name: "TOMLKit", package: "TOMLKit")]
+        ),
+        .target(
             name: "L2TPDaemon",
             dependencies: [
-                "L2TPControl", "L2TPDatapath", "L2TPEncap", "L2TPEthernet", "L2TPNetlink", "L2TPSystem",
+                "L2TPConfig", "L2TPControl", "L2TPDatapath", "L2TPEncap", "L2TPEthernet", "L2TPNetlink", "L2TPSystem",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
             name: "l2tpd",
-            dependencies: ["L2TPDaemon", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "L2TPDaemon", "L2TPConfig", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .target(name: "L2TPTool", dependencies: ["L2TPNetlink", "L2TPSystem"]),
         .executableTarget(name: "l2tp", dependencies: ["L2TPTool"]),
@@ -68,6 +76,7 @@ let package = Package(
         .testTarget(name: "L2TPNetlinkTests", dependencies: ["L2TPNetlink", "L2TPTestSupport"]),
         .testTarget(name: "L2TPControlTests", dependencies: ["L2TPControl", "L2TPTestSupport"]),
         .testTarget(name: "L2TPToolTests", dependencies: ["L2TPTool", "L2TPNetlink"]),
+        .testTarget(name: "L2TPConfigTests", dependencies: ["L2TPConfig", "L2TPNetlink"]),
         .testTarget(
             name: "L2TPEndToEndTests",
             dependencies: ["l2tpd", "l2tp", "l2tpd-run", "CL2TPPreload", "L2TPTestSupport", "L2TPSystem", "L2TPNetlink"]

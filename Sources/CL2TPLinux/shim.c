@@ -15,6 +15,8 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <poll.h>
 #include <linux/filter.h>
 #include <unistd.h>
 
@@ -221,6 +223,39 @@ static int read_status(pid_t pid, unsigned long long *cap_eff, unsigned long *eu
 #define NS_GET_OWNER_UID _IO(0xb7, 0x4)
 #endif
 
+/* Whether /proc/<who>/uid_map is the initial user namespace's identity map, "0 0 4294967295". A
+ * child namespace can only have it if a fully privileged process wrote it. */
+static int has_initial_uid_map(const char *who)
+{
+    char path[64], buf[128];
+    snprintf(path, sizeof(path), "/proc/%s/uid_map", who);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    unsigned long inside, outside, count;
+    int used = 0;
+    if (sscanf(buf, " %lu %lu %lu %n", &inside, &outside, &count, &used) != 3 || buf[used] != '\0')
+        return 0; /* not exactly one line */
+    return inside == 0 && outside == 0 && count == 4294967295UL;
+}
+
+/* When the client's user namespace cannot be named: without ptrace access to it (it has capabilities
+ * we lack — root calling a daemon whose capabilities systemd bounded — or another uid), stat of
+ * /proc/PID/ns/user fails, while uid_map stays readable. Trust the capability only between two
+ * processes of the initial user namespace; anything else may be a namespace of the client's own,
+ * where its capabilities mean nothing here. */
+static int judge_by_uid_maps(pid_t pid, int has_cap)
+{
+    char who[16];
+    snprintf(who, sizeof(who), "%d", (int)pid);
+    return has_cap && has_initial_uid_map("self") && has_initial_uid_map(who);
+}
+
 int CL2TP_pid_has_cap_net_admin(pid_t pid)
 {
     unsigned long long caps = 0;
@@ -234,18 +269,18 @@ int CL2TP_pid_has_cap_net_admin(pid_t pid)
     snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
     struct stat client_ns;
     if (stat(path, &client_ns) < 0)
-        return has_cap; /* no namespace information: judge by the capability alone */
+        return judge_by_uid_maps(pid, has_cap);
 
     /* cap_capable(): walk from the user namespace owning our network namespace towards the root.
      * The client has the capability if it is in that namespace with CAP_NET_ADMIN effective, or if
      * it is the owner of one of the namespaces below its own on that path. */
     int netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
     if (netns < 0)
-        return has_cap;
-    int ns = ioctl(netns, NS_GET_USERNS);
+        return judge_by_uid_maps(pid, has_cap);
+    int ns = ioctl(netns, NS_GET_USERNS); /* Linux 4.9 */
     close(netns);
     if (ns < 0)
-        return has_cap;
+        return judge_by_uid_maps(pid, has_cap);
     int result = 0;
     for (;;) {
         struct stat st;
@@ -374,4 +409,36 @@ int CL2TP_attach_drop_all(int fd)
     struct sock_filter code[] = { BPF_STMT(BPF_RET | BPF_K, 0) };
     struct sock_fprog prog = { .len = 1, .filter = code };
     return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0 ? -errno : 0;
+}
+
+int CL2TP_periodic_timer(uint64_t interval_us)
+{
+    int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    struct itimerspec its;
+    its.it_interval.tv_sec = interval_us / 1000000;
+    its.it_interval.tv_nsec = (interval_us % 1000000) * 1000;
+    its.it_value = its.it_interval;
+    if (timerfd_settime(fd, 0, &its, NULL) < 0) {
+        int err = errno;
+        close(fd);
+        return -err;
+    }
+    return fd;
+}
+
+int CL2TP_wait_signal(int fd)
+{
+    for (;;) {
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        if (poll(&p, 1, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            return -errno;
+        }
+        int sig = CL2TP_signalfd_read(fd);
+        if (sig != 0)
+            return sig;
+    }
 }

@@ -71,6 +71,8 @@ extension ControlPlane {
             throw NetlinkError(EEXIST, "session id \(sessionID) is already in use")
         }
         sessionEndpoints[ObjectIdentifier(session)] = endpoint
+        sessionRequests[ObjectIdentifier(session)] = a
+        session.trace(.registerSession)
         datapath.publish(registry.makeTable())
         endpoint.attach()
         out.notifications.append(sessionMessage(session, command: .sessionCreate, flags: NetlinkFlags.ack, ctx))
@@ -86,13 +88,16 @@ extension ControlPlane {
 
     /// Removes one session: unpublish, wait for the datapath, close the device, purge its queue.
     func deleteSession(_ session: Session) {
+        session.trace(.deleteSession)
         registry.removeSession(tunnelID: session.tunnel.id, sessionID: session.id)
         datapath.publish(registry.makeTable())
         let endpoint = sessionEndpoints.removeValue(forKey: ObjectIdentifier(session))
+        sessionRequests[ObjectIdentifier(session)] = nil
         endpoint?.detach()
         datapath.synchronize()
         endpoint?.close()
         session.purgeReorderQueue()
+        session.trace(.freeSession)
     }
 
     func sessionModify(_ a: L2TPAttributes, _ ctx: RequestContext, _ out: inout ControlOutput)
@@ -104,6 +109,13 @@ extension ControlPlane {
         if let v = a.sendSeq { session.sendSeq.store(bit(v), ordering: .relaxed) }
         if let v = a.lnsMode { session.lnsMode.store(bit(v), ordering: .relaxed) }
         if let v = a.recvTimeout { session.reorderTimeout.store(v, ordering: .relaxed) }
+        var requested = sessionRequests[ObjectIdentifier(session)] ?? L2TPAttributes()
+        if let v = a.debug { requested.debug = v }
+        if let v = a.recvSeq { requested.recvSeq = v & 1 }
+        if let v = a.sendSeq { requested.sendSeq = v & 1 }
+        if let v = a.lnsMode { requested.lnsMode = v & 1 }
+        if let v = a.recvTimeout { requested.recvTimeout = v }
+        sessionRequests[ObjectIdentifier(session)] = requested
         out.notifications.append(sessionMessage(session, command: .sessionModify, flags: NetlinkFlags.ack, ctx))
     }
 

@@ -57,6 +57,8 @@ extension ControlPlane {
             throw NetlinkError(EEXIST, "tunnel \(connID) already exists")
         }
         tunnelEndpoints[id] = endpoint
+        tunnelRequests[id] = a
+        tunnel.trace(.registerTunnel)
         datapath.publish(registry.makeTable())
         endpoint.attach()
         out.notifications.append(tunnelMessage(tunnel, command: .tunnelCreate, flags: NetlinkFlags.ack, ctx))
@@ -99,28 +101,41 @@ extension ControlPlane {
     func deleteTunnels(_ ids: [TunnelID]) {
         var sessions: [Session] = []
         var sockets: [any TunnelEndpoint] = []
+        var tunnels: [Tunnel] = []
         for id in ids {
-            guard let (_, removed) = registry.removeTunnel(id) else { continue }
+            guard let (tunnel, removed) = registry.removeTunnel(id) else { continue }
+            tunnel.trace(.deleteTunnel)
+            removed.forEach { $0.trace(.deleteSession) }
+            tunnels.append(tunnel)
             managedOwners[id] = nil
+            tunnelRequests[id] = nil
             sessions += removed
             if let endpoint = tunnelEndpoints.removeValue(forKey: id) { sockets.append(endpoint) }
         }
         guard !sessions.isEmpty || !sockets.isEmpty else { return }
         datapath.publish(registry.makeTable())
         let devices = sessions.compactMap { sessionEndpoints.removeValue(forKey: ObjectIdentifier($0)) }
+        sessions.forEach { sessionRequests[ObjectIdentifier($0)] = nil }
         devices.forEach { $0.detach() }
         sockets.forEach { $0.detach() }
         datapath.synchronize()
         concurrentlyForEach(devices) { $0.close() }
-        sessions.forEach { $0.purgeReorderQueue() }
+        sessions.forEach {
+            $0.purgeReorderQueue()
+            $0.trace(.freeSession)
+        }
         sockets.forEach { $0.close() }
+        tunnels.forEach { $0.trace(.freeTunnel) }
     }
 
     func tunnelModify(_ a: L2TPAttributes, _ ctx: RequestContext, _ out: inout ControlOutput)
         throws(NetlinkError)
     {
         let tunnel = try existingTunnel(a)
-        if let debug = a.debug { tunnel.debug.store(debug, ordering: .relaxed) }
+        if let debug = a.debug {
+            tunnel.debug.store(debug, ordering: .relaxed)
+            tunnelRequests[tunnel.id]?.debug = debug
+        }
         out.notifications.append(tunnelMessage(tunnel, command: .tunnelModify, flags: NetlinkFlags.ack, ctx))
     }
 

@@ -22,6 +22,10 @@ public final class ControlPlane {
     var pseudowires: [UInt16: any PseudowireFactory] = [:]
     /// Managed tunnels (L2TP_ATTR_FD) and the connection that created each.
     var managedOwners: [TunnelID: UInt64] = [:]
+    /// What each object was requested with: its create request, with later MODIFY values applied.
+    /// A reload compares the configuration file with these.
+    var tunnelRequests: [TunnelID: L2TPAttributes] = [:]
+    var sessionRequests: [ObjectIdentifier: L2TPAttributes] = [:]
     let datapath: any DatapathControl
 
     public init(datapath: any DatapathControl) {

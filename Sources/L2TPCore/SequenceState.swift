@@ -30,6 +30,8 @@ public struct QueuedFrame: Sendable {
 public enum DequeueAction: Sendable, Equatable {
     case deliver
     case expire
+    /// `reorder_skip` was set: nr now takes this entry's ns (the kernel's session_seqnum_reset).
+    case reset
 }
 
 /// Receive-side sequencing state of a session (kernel fields nr, nr_max, nr_window_size, nr_oos,
@@ -117,6 +119,7 @@ public struct SequenceState: Sendable {
                 if reorderSkip {
                     reorderSkip = false
                     nr = e.ns
+                    body(e, .reset)
                 }
                 if e.ns != nr { return }
             }

@@ -74,12 +74,16 @@ extension Session {
         let lns = lnsMode.load(ordering: .relaxed)
         let sending = sendSeq.load(ordering: .relaxed)
         if sequenced {
-            if !lns && !sending { sendSeq.store(true, ordering: .relaxed) }  // session_seqnum_lns_enable
+            if !lns && !sending {
+                sendSeq.store(true, ordering: .relaxed)
+                traceIfDebugging(.sessionSeqnumLNSEnable)
+            }
             return nil
         }
         if recvSeq.load(ordering: .relaxed) { return .sequenceRequired }
         if !lns && sending {
-            sendSeq.store(false, ordering: .relaxed)  // session_seqnum_lns_disable
+            sendSeq.store(false, ordering: .relaxed)
+            traceIfDebugging(.sessionSeqnumLNSDisable)
         } else if sending {
             return .sequenceRequired  // we are the LNS and the LAC stopped sequencing
         }
@@ -96,20 +100,28 @@ extension Session {
             let (admission, oos) = state.admit(ns: ns, length: length, expires: expires, reorderTimeout: timeout)
             if oos > 0 { stats.rxOOSPackets.wrappingAdd(oos, ordering: .relaxed) }
             switch admission {
-            case .outsideWindow: return drop(.outsideWindow)
-            case .outOfOrder: return drop(.outOfOrder)
+            case .outsideWindow:
+                traceIfDebugging(.sessionPktOutsideRxWindow, ns: ns ?? 0, nr: state.nr)
+                return drop(.outsideWindow)
+            case .outOfOrder:
+                traceIfDebugging(.sessionPktOOS, ns: ns ?? 0, nr: state.nr)
+                return drop(.outOfOrder)
             case .queued: break
             }
             state.dequeue(now: now) { entry, action in
                 switch action {
                 case .expire:
+                    traceIfDebugging(.sessionPktExpired, ns: entry.ns)
                     drop(.expired)
+                case .reset:
+                    traceIfDebugging(.sessionSeqnumReset, ns: entry.ns, nr: entry.ns)
                 case .deliver:
                     if let stored = entry.payload {
                         stored.withUnsafeBytes { deliver($0, length: entry.length) }
                     } else {
                         deliver(payload, length: entry.length)
                     }
+                    if entry.hasSeq { traceIfDebugging(.sessionSeqnumUpdate, ns: entry.ns, nr: entry.ns &+ 1) }
                 }
             }
             state.storePending(payload)
@@ -131,6 +143,7 @@ extension Session {
     /// Counts a drop under the kernel's counters and returns the reason.
     @discardableResult
     func drop(_ reason: DropReason) -> DropReason {
+        traceIfDebugging(.sessionPktDiscard, reason: reason)
         switch reason {
         case .versionMismatch, .truncatedOptions:
             tunnel.stats.rxInvalid.wrappingAdd(1, ordering: .relaxed)

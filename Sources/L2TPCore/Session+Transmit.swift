@@ -20,6 +20,7 @@ extension Session {
             ns = n
             let mask: UInt32 = tunnel.version == .v2 ? 0xffff : 0xff_ffff
             nsNext.store((n &+ 1) & mask, ordering: .relaxed)
+            traceIfDebugging(.sessionSeqnumUpdate, ns: n)
         }
         switch tunnel.version {
         case .v2:

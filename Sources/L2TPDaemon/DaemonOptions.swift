@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
-// The daemon's settings, from the command line (and later the config file).
+// The daemon's settings: flags win over the configuration file's [daemon] table, which wins over the
+// defaults.
 
 import Logging
 
@@ -12,6 +13,10 @@ public struct DaemonOptions: Sendable {
     /// Datapath threads; nil for one per CPU.
     public var workers: Int?
     public var logLevel: Logger.Level = .info
+    /// `--log-level` was given: a reload does not change the level.
+    public var logLevelFromFlag = false
+    /// The configuration file (`--config`), applied at start-up and on SIGHUP.
+    public var configPath: String?
 
     public init() {}
 }

@@ -126,18 +126,9 @@ enum IPRouteParsing {
         var out: [UInt8] = []
         out.reserveCapacity(count)
         for i in 0..<count {
-            guard let hi = hexValue(digits[2 * i]), let lo = hexValue(digits[2 * i + 1]) else { return nil }
+            guard let hi = Hex.digitValue(digits[2 * i]), let lo = Hex.digitValue(digits[2 * i + 1]) else { return nil }
             out.append(hi << 4 | lo)
         }
         return out
-    }
-
-    private static func hexValue(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 }

@@ -12,7 +12,7 @@ func capturedChecksums(_ h: Host, port: UInt16, _ traffic: () throws -> Void) th
     p.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
     p.arguments = ["netns", "exec", h.namespace, "tshark", "-n", "-l", "-i", h.veth, "-a", "duration:6",
                    "-f", "udp dst port \(port)", "-T", "fields", "-e", "udp.checksum"]
-    FileManager.default.createFile(atPath: out, contents: nil)
+    _ = FileManager.default.createFile(atPath: out, contents: nil)
     p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
     p.standardError = FileHandle.nullDevice
     try p.runUnblocked()

@@ -12,7 +12,7 @@ final class Monitor {
 
     init(_ h: Host, json: Bool) throws {
         output = NSTemporaryDirectory() + "l2tpd-monitor-\(h.namespace)-\(json ? "json" : "text").out"
-        FileManager.default.createFile(atPath: output, contents: nil)
+        _ = FileManager.default.createFile(atPath: output, contents: nil)
         process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
         process.arguments = ["netns", "exec", h.namespace, Binaries.l2tp, "--socket", h.socketPath]
             + (json ? ["-j"] : []) + ["monitor"]

@@ -151,12 +151,12 @@ final class ControlProgram {
     }
 
     /// Lets the program start exchanging control frames.
-    func start() { FileManager.default.createFile(atPath: go, contents: nil) }
+    func start() { _ = FileManager.default.createFile(atPath: go, contents: nil) }
 
     /// Lets the program exit (closing its control connection) and waits for it.
     func finish() {
         start()
-        FileManager.default.createFile(atPath: stop, contents: nil)
+        _ = FileManager.default.createFile(atPath: stop, contents: nil)
         let deadline = Date().addingTimeInterval(10)
         while process.isRunning && Date() < deadline { usleep(20_000) }
         if process.isRunning { process.terminate() }

@@ -86,4 +86,38 @@ struct PermissionTests {
             #expect(r.stderr == "Error: L2TP_CMD_TUNNEL_CREATE needs CAP_NET_ADMIN.\n")
         }
     }
+
+    @Test("A daemon with bounded capabilities (as under its systemd unit) still refuses another user namespace's root")
+    func boundedDaemon() throws {
+        try withTopology(startDaemons: false) { t in
+            // Without ptrace access to its clients, l2tpd cannot read their user namespace; it must not
+            // then take a namespace root's CAP_NET_ADMIN for the real thing.
+            try t.a.startDaemon(
+                extraArguments: ["--control-group", Unprivileged.group],
+                wrapper: ["setpriv", "--bounding-set=-all,+net_admin,+net_raw,+chown", "--inh-caps=-all"])
+            let status = try t.a.check(["cat", "/proc/\(t.a.daemonPID ?? 0)/status"]).stdout
+            #expect(status.contains("CapEff:\t0000000000003001"), "the daemon runs with bounded capabilities")
+            func add(_ prefix: [String], _ id: Int) throws -> CommandResult {
+                try t.a.run(prefix + [Binaries.l2tp, "--socket", t.a.socketPath, "add", "tunnel", "tunnel_id", "\(id)",
+                                      "peer_tunnel_id", "2", "local", t.a.ipv4, "remote", t.b.ipv4,
+                                      "udp_sport", "\(1700 + id)", "udp_dport", "1701"])
+            }
+            let foreign = try add(Unprivileged.drop + ["unshare", "--user", "--map-root-user"], 1)
+            #expect(foreign.status == 2)
+            #expect(foreign.stderr == "Error: L2TP_CMD_TUNNEL_CREATE needs CAP_NET_ADMIN.\n")
+            // Root, with more capabilities than the daemon, and a user holding CAP_NET_ADMIN still may.
+            #expect(try add([], 2).status == 0)
+            #expect(try add(Unprivileged.dropKeepingNetAdmin, 3).status == 0)
+            let tunnels = try t.a.l2tpOK("show tunnel").stdout
+            #expect(!tunnels.contains("Tunnel 1,") && tunnels.contains("Tunnel 2,") && tunnels.contains("Tunnel 3,"))
+
+            // Without CAP_CHOWN the socket cannot be given to the group: a start-up error that says so.
+            let path = t.a.socketPath + ".nochown"
+            let r = try t.a.run(["setpriv", "--bounding-set=-all,+net_admin,+net_raw", "--inh-caps=-all", Binaries.l2tpd,
+                                 "--control-socket", path, "--control-group", Unprivileged.group], timeout: 10)
+            #expect(r.status == 1)
+            #expect(r.stderr.contains("cannot give \(path) to group \(Unprivileged.group): Operation not permitted"), "\(r)")
+            #expect(r.stderr.contains("SupplementaryGroups=\(Unprivileged.group)"))
+        }
+    }
 }

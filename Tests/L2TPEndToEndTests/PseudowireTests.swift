@@ -81,6 +81,23 @@ func sessionStats(_ h: Host) throws -> [UInt32: [String: UInt64]] {
     return result
 }
 
+/// Both ends' counters for one pseudowire, read once the link is quiet: each side's tx equals the
+/// other side's rx (an IPv6 router solicitation may still be in flight when the first read happens),
+/// or the last reading after two seconds, for the caller's expectations to report.
+func quietSessionStats(_ a: Host, _ sessionA: UInt32, _ b: Host, _ sessionB: UInt32)
+    throws -> (a: [String: UInt64], b: [String: UInt64])
+{
+    let deadline = Date().addingTimeInterval(2)
+    while true {
+        let sa = try sessionStats(a)[sessionA] ?? [:]
+        let sb = try sessionStats(b)[sessionB] ?? [:]
+        if (sa["tx_packets"] == sb["rx_packets"] && sb["tx_packets"] == sa["rx_packets"]) || Date() > deadline {
+            return (sa, sb)
+        }
+        usleep(50_000)
+    }
+}
+
 /// Waits until pings get through (ARP and the first packets may take a moment).
 func expectConnectivity(_ h: Host, _ target: String, _ comment: Comment? = nil) throws {
     var replies = 0
@@ -101,8 +118,7 @@ struct PseudowireTests {
             try expectConnectivity(t.a, pw.innerB)
             #expect(try ping(t.b, pw.innerA, count: 5) == 5)
             // Consistent stats: what A sent is what B received (packets and bytes), once quiet.
-            let a = try sessionStats(t.a)[pw.sessionA] ?? [:]
-            let b = try sessionStats(t.b)[pw.sessionB] ?? [:]
+            let (a, b) = try quietSessionStats(t.a, pw.sessionA, t.b, pw.sessionB)
             #expect((a["tx_packets"] ?? 0) > 0)
             #expect(a["tx_packets"] == b["rx_packets"])
             #expect(a["tx_bytes"] == b["rx_bytes"])

@@ -87,13 +87,21 @@ final class Host: @unchecked Sendable {
     }
 
     /// Starts l2tpd in the namespace and waits for its control socket.
-    func startDaemon(extraArguments: [String] = []) throws {
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+    /// `wrapper` goes between `ip netns exec NS` and l2tpd (e.g. a `setpriv` that bounds capabilities);
+    /// a nil `logLevel` leaves the level to the configuration file.
+    func startDaemon(
+        extraArguments: [String] = [], environment: [String: String] = [:], logLevel: String? = "debug",
+        wrapper: [String] = []
+    ) throws {
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-        p.arguments = ["netns", "exec", namespace, Binaries.l2tpd, "--control-socket", socketPath, "--log-level", "debug"]
-            + extraArguments
+        p.arguments = ["netns", "exec", namespace] + wrapper + [Binaries.l2tpd, "--control-socket", socketPath]
+            + (logLevel.map { ["--log-level", $0] } ?? []) + extraArguments
+        if !environment.isEmpty {
+            p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         p.standardOutput = log
         p.standardError = log
         p.standardInput = FileHandle.nullDevice
@@ -127,6 +135,25 @@ final class Host: @unchecked Sendable {
     }
 
     var daemonIsRunning: Bool { daemon?.isRunning ?? false }
+
+    /// The daemon's process id (the `ip netns exec` process execs l2tpd).
+    var daemonPID: Int32? { daemon?.processIdentifier }
+
+    /// Sends a signal to the daemon.
+    func signalDaemon(_ signal: Int32) {
+        if let pid = daemonPID { kill(pid, signal) }
+    }
+
+    /// Waits (bounded) for the daemon to exit by itself; returns its status and how long it took.
+    func waitForDaemonExit(timeout: Double) -> (status: Int32, seconds: Double)? {
+        guard let p = daemon else { return nil }
+        let start = Date()
+        while p.isRunning && Date().timeIntervalSince(start) < timeout { usleep(2_000) }
+        guard !p.isRunning else { return nil }
+        daemon = nil
+        try? daemonLog?.close()
+        return (p.terminationStatus, Date().timeIntervalSince(start))
+    }
 
     /// What the daemon logged so far.
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }

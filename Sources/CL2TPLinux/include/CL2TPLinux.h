@@ -83,7 +83,9 @@ int CL2TP_peer_cred(int fd, pid_t *pid, uid_t *uid, gid_t *gid);
 /// Whether process `pid` has CAP_NET_ADMIN over the calling process's network namespace, as the
 /// kernel's GENL_UNS_ADMIN_PERM judges it (cap_capable against the user namespace owning the network
 /// namespace): effective CAP_NET_ADMIN in that user namespace, or ownership of a namespace between
-/// it and the client's. Returns 1, 0, or -errno.
+/// it and the client's. When the client's namespace cannot be read (no ptrace access to it), only a
+/// client and daemon both in the initial user namespace are judged by the capability; others get 0.
+/// Returns 1, 0, or -errno.
 int CL2TP_pid_has_cap_net_admin(pid_t pid);
 
 // MARK: - Netlink
@@ -154,6 +156,16 @@ int CL2TP_signalfd_read(int fd);
 uint64_t CL2TP_netns_cookie(int fd);
 /// Attaches a classic BPF program that drops every packet (SO_ATTACH_FILTER). Returns 0 or -errno.
 int CL2TP_attach_drop_all(int fd);
+
+// MARK: - Timers
+
+/// A periodic CLOCK_MONOTONIC timerfd (TFD_NONBLOCK|TFD_CLOEXEC) firing every `interval_us`. Returns the
+/// fd or -errno. Read 8 bytes to acknowledge.
+int CL2TP_periodic_timer(uint64_t interval_us);
+
+/// Waits (poll) for the next signal on signalfd `fd` and returns its number; for the watcher of a
+/// second shutdown signal. Returns -errno on error.
+int CL2TP_wait_signal(int fd);
 
 // MARK: - Misc
 

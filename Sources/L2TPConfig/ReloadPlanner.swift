@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// Plans the netlink requests that turn what exists into what a reloaded configuration file describes.
+
+import L2TPNetlink
+
+/// Pure planning of a reload; the daemon applies the result through the control plane.
+public enum ReloadPlanner {
+    /// The requests that turn `current` into `desired`:
+    /// - tunnels/sessions in `desired` but not present → create;
+    /// - present, from the previous config (fromConfig) and absent from `desired` → delete
+    ///   (runtime objects the file does not name are never touched);
+    /// - present and named by `desired`: identical → nothing (the session keeps its device and counters);
+    ///   only modifiable fields differ (tunnel: DEBUG; session: RECV_SEQ, SEND_SEQ, LNS_MODE, RECV_TIMEOUT, DEBUG)
+    ///   → MODIFY with just those; anything else differs → delete then create (a tunnel's re-creation
+    ///   re-creates its sessions too). A managed tunnel named by the file → error (ConfigErrors) — never touched.
+    /// Order: session deletes, tunnel deletes, tunnel creates, tunnel modifies, session creates, session modifies.
+    /// Comparison normalises: absent L2SPEC_TYPE = 1, absent cookie = empty, absent RECV_TIMEOUT/DEBUG = 0,
+    /// absent RECV_SEQ/SEND_SEQ/LNS_MODE = 0, absent UDP_CSUM = off, IFNAME absent in the file = any name.
+    ///
+    /// Further normalisation, so that only differences the datapath would act on count (see
+    /// `TunnelShape` and `SessionShape`): UDP_CSUM counts by presence (as TUNNEL_CREATE reads it) and
+    /// only for IPv4 UDP tunnels, the ZERO_CSUM6 flags only for IPv6 UDP tunnels, ports only for UDP
+    /// tunnels; IPv6 addresses win over IPv4 ones as in TUNNEL_CREATE; a session's PEER_CONN_ID (the
+    /// kernel replies with the tunnel's) is not compared, nor are cookies and L2SPEC_TYPE in version 2
+    /// tunnels; RECV_SEQ, SEND_SEQ and LNS_MODE count by their low bit. A named IFNAME is compared with
+    /// the session's actual interface name.
+    ///
+    /// Within each group, requests for what the file names come in file order; removals of what it no
+    /// longer names follow, in id order. A tunnel that is deleted (removed or re-created) takes its
+    /// sessions with it, so no session delete is planned for them — sessions of its that the file never
+    /// named go too, as with `ip l2tp del tunnel`.
+    public static func plan(desired: Configuration, current: CurrentState) throws(ConfigErrors) -> [PlannedRequest] {
+        let managed = desired.tunnels.filter { current.tunnels[$0.id]?.managed == true }
+        guard managed.isEmpty else {
+            throw ConfigErrors(
+                errors: managed.map { tunnel in
+                    ConfigError(
+                        path: desired.path, line: tunnel.line, key: "tunnel_id",
+                        message: "\(tunnel.id) is a managed tunnel (a client created it with its own socket) and "
+                            + "cannot be configured by the file; the reload is refused: remove this [[tunnel]] or close "
+                            + "the client's tunnel")
+                })
+        }
+
+        var plan = Plan()
+        var goneWithTunnel: Set<UInt32> = []
+        var named: Set<SessionKey> = []
+
+        for tunnel in desired.tunnels {
+            let at = "(\(desired.path):\(tunnel.line))"
+            let sessionKeys = tunnel.sessions.map { SessionKey(tunnel: tunnel.id, session: $0.id) }
+            named.formUnion(sessionKeys)
+            guard let present = current.tunnels[tunnel.id] else {
+                plan.tunnelCreates.append(
+                    create(tunnel.create, .tunnelCreate, "tunnel \(tunnel.id) added \(at)", tunnel.line))
+                for (session, key) in zip(tunnel.sessions, sessionKeys) {
+                    plan.sessionCreates.append(
+                        create(
+                            session.create, .sessionCreate, "session \(key) added (\(desired.path):\(session.line))",
+                            session.line))
+                }
+                continue
+            }
+
+            let was = TunnelShape(present.create)
+            let will = TunnelShape(tunnel.create)
+            let changed = was.differences(from: will)
+            if !changed.isEmpty {
+                let reason =
+                    "tunnel \(tunnel.id): \(changed.joined(separator: ", ")) changed: re-created with its sessions \(at)"
+                plan.tunnelDeletes.append(delete(tunnel: tunnel.id, reason, tunnel.line))
+                plan.tunnelCreates.append(create(tunnel.create, .tunnelCreate, reason, tunnel.line))
+                goneWithTunnel.insert(tunnel.id)
+                for (session, key) in zip(tunnel.sessions, sessionKeys) {
+                    plan.sessionCreates.append(
+                        create(
+                            session.create, .sessionCreate,
+                            "session \(key) re-created with tunnel \(tunnel.id) (\(desired.path):\(session.line))",
+                            session.line))
+                }
+                continue
+            }
+            if was.debug != will.debug {
+                var a = L2TPAttributes()
+                a.connID = tunnel.id
+                a.debug = will.debug
+                plan.tunnelModifies.append(
+                    PlannedRequest(
+                        command: .tunnelModify, attributes: a, reason: "tunnel \(tunnel.id): debug changed \(at)",
+                        line: tunnel.line))
+            }
+
+            let version = tunnel.create.protoVersion
+            for (session, key) in zip(tunnel.sessions, sessionKeys) {
+                let sessionAt = "(\(desired.path):\(session.line))"
+                guard let existing = current.sessions[key] else {
+                    plan.sessionCreates.append(
+                        create(session.create, .sessionCreate, "session \(key) added \(sessionAt)", session.line))
+                    continue
+                }
+                let was = SessionShape(
+                    existing.create, ifname: existing.ifname ?? existing.create.ifname, version: version)
+                let will = SessionShape(session.create, ifname: session.create.ifname, version: version)
+                let fixed = was.fixedDifferences(from: will)
+                if !fixed.isEmpty {
+                    let reason = "session \(key): \(fixed.joined(separator: ", ")) changed: re-created \(sessionAt)"
+                    plan.sessionDeletes.append(delete(session: key, reason, session.line))
+                    plan.sessionCreates.append(create(session.create, .sessionCreate, reason, session.line))
+                    continue
+                }
+                let (modify, names) = was.modification(to: will)
+                if !names.isEmpty {
+                    var a = modify
+                    a.connID = key.tunnel
+                    a.sessionID = key.session
+                    plan.sessionModifies.append(
+                        PlannedRequest(
+                            command: .sessionModify, attributes: a,
+                            reason: "session \(key): \(names.joined(separator: ", ")) changed \(sessionAt)",
+                            line: session.line))
+                }
+            }
+        }
+
+        // What the previous file created and this one no longer names.
+        let namedTunnels = Set(desired.tunnels.map(\.id))
+        for id in current.tunnels.keys.sorted()
+        where current.fromConfig.tunnels.contains(id) && !namedTunnels.contains(id)
+            && current.tunnels[id]?.managed == false
+        {
+            plan.tunnelDeletes.append(delete(tunnel: id, "tunnel \(id) removed from \(desired.path)", nil))
+            goneWithTunnel.insert(id)
+        }
+        for key in current.sessions.keys.sorted()
+        where current.fromConfig.sessions.contains(key) && !named.contains(key) && !goneWithTunnel.contains(key.tunnel)
+            && current.tunnels[key.tunnel]?.managed != true
+        {
+            plan.sessionDeletes.append(delete(session: key, "session \(key) removed from \(desired.path)", nil))
+        }
+        return plan.ordered
+    }
+
+    /// The requests of a plan by kind, before they are put in order.
+    private struct Plan {
+        var sessionDeletes: [PlannedRequest] = []
+        var tunnelDeletes: [PlannedRequest] = []
+        var tunnelCreates: [PlannedRequest] = []
+        var tunnelModifies: [PlannedRequest] = []
+        var sessionCreates: [PlannedRequest] = []
+        var sessionModifies: [PlannedRequest] = []
+
+        /// Session deletes, tunnel deletes, tunnel creates, tunnel modifies, session creates, session modifies.
+        var ordered: [PlannedRequest] {
+            sessionDeletes + tunnelDeletes + tunnelCreates + tunnelModifies + sessionCreates + sessionModifies
+        }
+    }
+
+    private static func create(
+        _ attributes: L2TPAttributes, _ command: L2TPCommand, _ reason: String, _ line: Int
+    )
+        -> PlannedRequest
+    {
+        PlannedRequest(command: command, attributes: attributes, reason: reason, line: line)
+    }
+
+    /// TUNNEL_DELETE with CONN_ID.
+    private static func delete(tunnel id: UInt32, _ reason: String, _ line: Int?) -> PlannedRequest {
+        var a = L2TPAttributes()
+        a.connID = id
+        return PlannedRequest(command: .tunnelDelete, attributes: a, reason: reason, line: line)
+    }
+
+    /// SESSION_DELETE with CONN_ID and SESSION_ID (not IFNAME, which would take precedence in the lookup).
+    private static func delete(session key: SessionKey, _ reason: String, _ line: Int?) -> PlannedRequest {
+        var a = L2TPAttributes()
+        a.connID = key.tunnel
+        a.sessionID = key.session
+        return PlannedRequest(command: .sessionDelete, attributes: a, reason: reason, line: line)
+    }
+}

@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// The configuration file as a source of requests: loading it at start-up, trying it on a dry-run
+// control plane, and turning it into the TUNNEL_/SESSION_ requests that make the daemon match it —
+// sent through ControlPlane.handle like any client's. Reloads apply only the difference.
+
+import Glibc
+import L2TPConfig
+import L2TPControl
+import L2TPNetlink
+import Logging
+
+/// What applying a configuration did.
+struct ApplyReport: CustomStringConvertible {
+    var created = 0
+    var deleted = 0
+    var modified = 0
+    /// Requests the daemon refused while applying (a port in use, an address not configured).
+    var failures: [(request: PlannedRequest, error: NetlinkError)] = []
+
+    var description: String {
+        "\(created) created, \(modified) modified, \(deleted) deleted" + (failures.isEmpty ? "" : ", \(failures.count) failed")
+    }
+}
+
+/// Owns the configuration file path and what the last applied file created.
+final class ConfigService {
+    let path: String
+    private let control: ControlPlane
+    private var logger: Logger
+    /// Objects the applied configuration named (a reload may delete only these).
+    private var fromConfig: (tunnels: Set<UInt32>, sessions: Set<SessionKey>) = ([], [])
+    /// Hands notifications produced by applied requests to subscribers.
+    private let announce: ([[UInt8]]) -> Void
+
+    init(path: String, control: ControlPlane, logger: Logger, announce: @escaping ([[UInt8]]) -> Void) {
+        self.path = path
+        self.control = control
+        self.logger = logger
+        self.announce = announce
+    }
+
+    /// Reads and checks the file, and plans the requests that make the daemon match it. Nothing changes.
+    func prepare() throws(ConfigErrors) -> (Configuration, [PlannedRequest]) {
+        let config = try ConfigLoader.load(path: path)
+        let current = currentState()
+        let plan = try ReloadPlanner.plan(desired: config, current: current)
+        try Self.tryOut(plan, on: current, path: path)
+        return (config, plan)
+    }
+
+    /// Applies a plan from `prepare` through the control plane's request path.
+    func apply(_ config: Configuration, _ plan: [PlannedRequest]) -> ApplyReport {
+        var report = ApplyReport()
+        for (n, request) in plan.enumerated() {
+            let bytes = L2TPMessageCodec.encode(
+                command: request.command, attributes: request.attributes, order: L2TPMessageCodec.numericOrder,
+                flags: NetlinkFlags.request | NetlinkFlags.ack, sequence: UInt32(n + 1), portID: 0)
+            let out = control.handle(bytes, from: .daemon)
+            announce(out.notifications)
+            if let error = out.error {
+                report.failures.append((request, error))
+                logger.error(
+                    "configuration request failed",
+                    metadata: ["request": "\(request.reason)", "error": "\(error)", "file": "\(path):\(request.line ?? 0)"])
+                continue
+            }
+            logger.info("\(request.reason)")
+            switch request.command {
+            case .tunnelCreate, .sessionCreate: report.created += 1
+            case .tunnelDelete, .sessionDelete: report.deleted += 1
+            default: report.modified += 1
+            }
+        }
+        // What the file names and now exists is the configuration's from now on.
+        let existingTunnels = Set(control.requestedTunnels.map(\.id))
+        let existingSessions = Set(control.requestedSessions.map { SessionKey(tunnel: $0.tunnelID, session: $0.id) })
+        fromConfig.tunnels = Set(config.tunnels.map(\.id)).intersection(existingTunnels)
+        fromConfig.sessions = Set(config.tunnels.flatMap { t in t.sessions.map { SessionKey(tunnel: t.id, session: $0.id) } })
+            .intersection(existingSessions)
+        return report
+    }
+
+    /// The control plane's objects as the planner sees them.
+    private func currentState() -> CurrentState {
+        var tunnels: [UInt32: (create: L2TPAttributes, managed: Bool)] = [:]
+        for t in control.requestedTunnels { tunnels[t.id] = (t.request, t.managed) }
+        var sessions: [SessionKey: (create: L2TPAttributes, ifname: String?)] = [:]
+        for s in control.requestedSessions { sessions[SessionKey(tunnel: s.tunnelID, session: s.id)] = (s.request, s.ifname) }
+        return CurrentState(tunnels: tunnels, sessions: sessions, fromConfig: fromConfig)
+    }
+
+    /// Replays the current objects and then `plan` on a dry-run control plane; any refusal becomes a
+    /// configuration error at the line the request comes from.
+    static func tryOut(_ plan: [PlannedRequest], on current: CurrentState, path: String) throws(ConfigErrors) {
+        let names = Set(current.sessions.values.compactMap(\.ifname))
+        let plane = DryRun.controlPlane(existingNames: names)
+        var sequence: UInt32 = 0
+        func send(_ command: L2TPCommand, _ attributes: L2TPAttributes) -> NetlinkError? {
+            sequence += 1
+            let bytes = L2TPMessageCodec.encode(
+                command: command, attributes: attributes, order: L2TPMessageCodec.numericOrder,
+                flags: NetlinkFlags.request | NetlinkFlags.ack, sequence: sequence, portID: 0)
+            var fd: Int32? = attributes.fd != nil ? -1 : nil
+            return plane.handle(bytes, from: .daemon, passing: &fd).error
+        }
+        for (_, t) in current.tunnels.sorted(by: { $0.key < $1.key }) { _ = send(.tunnelCreate, t.create) }
+        for (_, s) in current.sessions.sorted(by: { ($0.key.tunnel, $0.key.session) < ($1.key.tunnel, $1.key.session) }) {
+            var a = s.create
+            if a.ifname == nil { a.ifname = s.ifname }
+            _ = send(.sessionCreate, a)
+        }
+        var errors: [ConfigError] = []
+        for request in plan {
+            if let error = send(request.command, request.attributes) {
+                // The error carries the file and line already; drop the reason's own "(FILE:LINE)".
+                var reason = Substring(request.reason)
+                if request.line != nil, reason.hasSuffix(")"), let open = reason.range(of: " (", options: .backwards) {
+                    reason = reason[..<open.lowerBound]
+                }
+                errors.append(ConfigError(path: path, line: request.line ?? 0, key: nil, message: "\(reason): \(error)"))
+            }
+        }
+        if !errors.isEmpty { throw ConfigErrors(errors: errors) }
+    }
+
+    /// `l2tpd --check-config`: the file alone, tried on an empty dry-run control plane.
+    static func check(path: String) throws(ConfigErrors) -> Configuration {
+        let config = try ConfigLoader.load(path: path)
+        let empty = CurrentState(tunnels: [:], sessions: [:], fromConfig: ([], []))
+        try tryOut(try ReloadPlanner.plan(desired: config, current: empty), on: empty, path: path)
+        return config
+    }
+}
