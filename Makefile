@@ -22,7 +22,7 @@ MAN_PAGES := Docs/man/l2tpd.8 Docs/man/l2tp.8 Docs/man/l2tpd.toml.5
 
 # Debian packages the build, the tests and the demo use.
 APT_PACKAGES := libnl-3-dev libnl-genl-3-dev iproute2 iputils-ping tshark python3 python3-pip gcc pkg-config util-linux \
-	systemd groff-base procps
+	systemd groff-base procps ethtool
 
 .PHONY: all build release test demo install man clean prereqs test-prereqs
 

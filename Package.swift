@@ -31,12 +31,14 @@ let package = Package(
         // Hot path.
         .target(name: "L2TPSystem", dependencies: ["CL2TPLinux", "L2TPWire"]),
         .target(name: "L2TPWire"),
-        .target(name: "L2TPCore", dependencies: ["L2TPWire"]),
+        // Pure: virtio-net headers, Internet checksums, segmentation of super-frames and coalescing.
+        .target(name: "L2TPOffload"),
+        .target(name: "L2TPCore", dependencies: ["L2TPWire", "L2TPOffload"]),
         .target(name: "L2TPEncap", dependencies: ["L2TPCore", "L2TPSystem"]),
-        .target(name: "L2TPEthernet", dependencies: ["L2TPCore", "L2TPSystem"]),
+        .target(name: "L2TPEthernet", dependencies: ["L2TPCore", "L2TPSystem", "L2TPOffload"]),
         .target(
             name: "L2TPDatapath",
-            dependencies: ["L2TPCore", "L2TPSystem", "L2TPEncap", "L2TPEthernet"]
+            dependencies: ["L2TPCore", "L2TPSystem", "L2TPEncap", "L2TPEthernet", "L2TPOffload"]
         ),
 
         // Control plane.
@@ -73,6 +75,7 @@ let package = Package(
         .target(name: "L2TPTestSupport", dependencies: ["L2TPCore", "L2TPWire"], path: "Tests/L2TPTestSupport"),
         .testTarget(name: "L2TPWireTests", dependencies: ["L2TPWire", "L2TPTestSupport"]),
         .testTarget(name: "L2TPCoreTests", dependencies: ["L2TPCore", "L2TPTestSupport"]),
+        .testTarget(name: "L2TPOffloadTests", dependencies: ["L2TPOffload", "L2TPTestSupport"]),
         .testTarget(name: "L2TPNetlinkTests", dependencies: ["L2TPNetlink", "L2TPTestSupport"]),
         .testTarget(name: "L2TPControlTests", dependencies: ["L2TPControl", "L2TPTestSupport"]),
         .testTarget(name: "L2TPToolTests", dependencies: ["L2TPTool", "L2TPNetlink"]),

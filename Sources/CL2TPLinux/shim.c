@@ -100,6 +100,11 @@ int CL2TP_if_get_flags(int sockfd, const char *ifname, short *flags)
     return rc;
 }
 
+int CL2TP_tap_set_offload(int fd, unsigned int flags)
+{
+    return ioctl(fd, TUNSETOFFLOAD, (unsigned long)flags) < 0 ? -errno : 0;
+}
+
 int CL2TP_recvmmsg(int fd, struct CL2TP_mmsghdr *vec, unsigned int vlen, int flags)
 {
     int n = recvmmsg(fd, (struct mmsghdr *)vec, vlen, flags, NULL);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-// Reading the [daemon] table: control socket, its group, log level and datapath threads.
+// Reading the [daemon] table: control socket, its group, log level, datapath threads and offloads.
 
 import TOMLKit
 
@@ -50,6 +50,7 @@ extension ConfigReader {
         settings.logLevel = r.choice("log_level", DaemonSettings.logLevels)
         settings.workers = r.integer(
             "workers", 1...256, allowed: "workers is 1...256 datapath threads (leave it out for one per CPU)")
+        settings.offloads = r.boolean("offloads")
         return settings
     }
 }

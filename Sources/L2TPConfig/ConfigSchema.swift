@@ -6,7 +6,7 @@ enum ConfigSchema {
     /// Members of the root table.
     static let rootKeys = ["daemon", "tunnel"]
     /// Keys of `[daemon]`.
-    static let daemonKeys = ["control_socket", "control_group", "log_level", "workers"]
+    static let daemonKeys = ["control_socket", "control_group", "log_level", "workers", "offloads"]
     /// Keys of a `[[tunnel]]`, `session` (its sessions) included.
     static let tunnelKeys = [
         "tunnel_id", "peer_tunnel_id", "version", "encap", "local", "remote", "udp_sport", "udp_dport",

@@ -12,15 +12,20 @@ public struct DaemonSettings: Equatable, Sendable {
     public var logLevel: String?
     /// `workers`: datapath threads, 1...256; nil means one per CPU.
     public var workers: Int?
+    /// `offloads`: TAP offloads with userspace segmentation/coalescing and UDP GSO/GRO; nil means on.
+    public var offloads: Bool?
 
     /// The accepted `log_level` values, the swift-log level names from most to least verbose.
     public static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
 
-    public init(controlSocket: String? = nil, controlGroup: String? = nil, logLevel: String? = nil, workers: Int? = nil)
-    {
+    public init(
+        controlSocket: String? = nil, controlGroup: String? = nil, logLevel: String? = nil, workers: Int? = nil,
+        offloads: Bool? = nil
+    ) {
         self.controlSocket = controlSocket
         self.controlGroup = controlGroup
         self.logLevel = logLevel
         self.workers = workers
+        self.offloads = offloads
     }
 }

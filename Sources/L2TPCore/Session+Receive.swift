@@ -11,7 +11,9 @@
 //     when recv_seq is set, or when lns_mode and send_seq are both set.
 //  4. Unsequenced with an empty queue: deliver at once. Otherwise take the sequencing mutex and run
 //     the kernel's queue/dequeue walk (SequenceState).
-//  5. Delivery counts rx_packets/rx_bytes on tunnel and session and hands the payload to the device.
+//  5. Delivery counts rx_packets/rx_bytes on tunnel and session and queues the payload in the
+//     worker's DeliveryBatch (flushed to the device at the end of the receive batch), or hands it to
+//     the device at once when there is no batch.
 
 import L2TPWire
 
@@ -23,8 +25,12 @@ extension Session {
     ///   - demux: what `Demux` said about the packet (must be `.v2` or `.v3`).
     ///   - now: monotonic time in milliseconds, read once per batch by the caller.
     /// - Returns: nil if delivered or queued, else why it was dropped (already counted).
+    ///   - batch: the worker's delivery batch: delivered frames are queued there (the packet's memory
+    ///     must stay valid until it is flushed); nil delivers at once.
     @discardableResult
-    public func receive(_ packet: UnsafeRawBufferPointer, demux: Demux, now: UInt64) -> DropReason? {
+    public func receive(_ packet: UnsafeRawBufferPointer, demux: Demux, now: UInt64, batch: DeliveryBatch? = nil)
+        -> DropReason?
+    {
         let p = packet.baseAddress!
         let length = packet.count
         var ns: UInt32?
@@ -62,10 +68,10 @@ extension Session {
 
         let payload = UnsafeRawBufferPointer(rebasing: packet[payloadOffset...])
         if ns == nil && queued.load(ordering: .relaxed) == 0 {
-            deliver(payload, length: length)
+            deliver(payload, length: length, batch: batch)
             return nil
         }
-        return receiveQueued(payload, ns: ns, length: length, now: now)
+        return receiveQueued(payload, ns: ns, length: length, now: now, batch: batch)
     }
 
     /// Step 3: the LAC follows the LNS; mandatory sequencing drops unsequenced packets.
@@ -91,8 +97,9 @@ extension Session {
     }
 
     /// Step 4, slow path: the kernel's reorder queue.
-    private func receiveQueued(_ payload: UnsafeRawBufferPointer, ns: UInt32?, length: Int, now: UInt64)
-        -> DropReason?
+    private func receiveQueued(
+        _ payload: UnsafeRawBufferPointer, ns: UInt32?, length: Int, now: UInt64, batch: DeliveryBatch?
+    ) -> DropReason?
     {
         let timeout = reorderTimeout.load(ordering: .relaxed)
         let expires = now &+ (timeout != 0 ? timeout : 1000)
@@ -117,9 +124,11 @@ extension Session {
                     traceIfDebugging(.sessionSeqnumReset, ns: entry.ns, nr: entry.ns)
                 case .deliver:
                     if let stored = entry.payload {
-                        stored.withUnsafeBytes { deliver($0, length: entry.length) }
+                        // A queued copy is only valid now: what the batch holds goes first.
+                        batch?.flush()
+                        stored.withUnsafeBytes { deliver($0, length: entry.length, batch: nil) }
                     } else {
-                        deliver(payload, length: entry.length)
+                        deliver(payload, length: entry.length, batch: batch)
                     }
                     if entry.hasSeq { traceIfDebugging(.sessionSeqnumUpdate, ns: entry.ns, nr: entry.ns &+ 1) }
                 }
@@ -130,14 +139,20 @@ extension Session {
         }
     }
 
-    /// Step 5.
+    /// Step 5: count, then queue the frame in the worker's batch or hand it over at once.
     @inline(__always)
-    private func deliver(_ frame: UnsafeRawBufferPointer, length: Int) {
+    private func deliver(_ frame: UnsafeRawBufferPointer, length: Int, batch: DeliveryBatch?) {
         tunnel.stats.rxPackets.wrappingAdd(1, ordering: .relaxed)
         tunnel.stats.rxBytes.wrappingAdd(UInt64(length), ordering: .relaxed)
         stats.rxPackets.wrappingAdd(1, ordering: .relaxed)
         stats.rxBytes.wrappingAdd(UInt64(length), ordering: .relaxed)
-        device?.deliver(frame)
+        guard let device else { return }
+        if let batch {
+            // The worker's own receive buffer: writable, and valid until the batch is flushed.
+            batch.append(UnsafeMutableRawBufferPointer(mutating: frame), to: device)
+        } else {
+            device.deliver(frame)
+        }
     }
 
     /// Counts a drop under the kernel's counters and returns the reason.

@@ -43,6 +43,8 @@ public final class Daemon {
     private var links: LinkMonitor?
     private let traces: TraceLog
     private let notifier: SystemdNotifier
+    /// RLIMIT_NOFILE after raising the soft limit to the hard one: about one descriptor per session.
+    private let openFileLimit: UInt64
     private var watchdog: FileDescriptor?
     private var config: ConfigService?
 
@@ -67,6 +69,7 @@ public final class Daemon {
         var list: [Int32] = [SIGTERM, SIGINT, SIGHUP]
         signals = FileDescriptor(rawValue: try negativeErrno(CL2TP_signalfd(&list, Int32(list.count))).get())
         signal(SIGPIPE, SIG_IGN)
+        openFileLimit = ResourceLimits.raiseOpenFileLimit()
 
         let cpus = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
         datapath = try Datapath(workerCount: options.workers ?? max(1, cpus))
@@ -74,9 +77,9 @@ public final class Daemon {
         datapath.controlFrames = router
         managed = ManagedTunnels(router: router)
         control = ControlPlane(datapath: datapath)
-        control.register(UDPEncapFactory(datapath: datapath, managed: managed), for: .udp)
+        control.register(UDPEncapFactory(datapath: datapath, managed: managed, offloads: options.offloads), for: .udp)
         control.register(IPEncapFactory(datapath: datapath, managed: managed), for: .ip)
-        ethernet = EthernetPseudowireFactory(datapath: datapath)
+        ethernet = EthernetPseudowireFactory(datapath: datapath, offloads: options.offloads)
         control.register(ethernet, for: .eth)
         epoll = try Epoll(capacity: 64)
     }
@@ -132,7 +135,10 @@ public final class Daemon {
         }
         logger.info(
             "l2tpd ready",
-            metadata: ["control_socket": "\(options.controlSocket)", "workers": "\(datapath.workerCount)"])
+            metadata: [
+                "control_socket": "\(options.controlSocket)", "workers": "\(datapath.workerCount)",
+                "open_files": "\(openFileLimit)",
+            ])
         notifier.ready(status: statusLine())
 
         var running = true
@@ -296,6 +302,7 @@ public final class Daemon {
         if settings.controlSocket.map({ $0 != options.controlSocket }) ?? false { later.append("control_socket") }
         if settings.controlGroup.map({ $0 != options.controlGroup }) ?? false { later.append("control_group") }
         if settings.workers.map({ $0 != options.workers }) ?? false { later.append("workers") }
+        if settings.offloads.map({ $0 != options.offloads }) ?? false { later.append("offloads") }
         if !later.isEmpty {
             logger.warning("[daemon] \(later.joined(separator: ", ")) changed: takes effect at the next start, not on reload")
         }

@@ -15,6 +15,10 @@ public struct DaemonOptions: Sendable {
     public var logLevel: Logger.Level = .info
     /// `--log-level` was given: a reload does not change the level.
     public var logLevelFromFlag = false
+    /// TAP offloads (virtio-net header, checksum, TSO, USO) with userspace segmentation and
+    /// coalescing, UDP GSO and GRO on tunnel sockets. `--no-offloads` or `offloads = false` turn
+    /// them off (frames then cross one by one).
+    public var offloads = true
     /// The configuration file (`--config`), applied at start-up and on SIGHUP.
     public var configPath: String?
 

@@ -18,8 +18,16 @@ final class EthernetPseudowireFactory: PseudowireFactory {
     /// Devices by interface index, for MTU changes reported by the link monitor. Endpoints remove
     /// theirs when closed, possibly concurrently.
     private let devices = Mutex<[Int32: EthernetPseudowire]>([:])
+    /// Picks `l2tpeth%d` names for sessions created without one.
+    private let namer = InterfaceNamer()
 
-    init(datapath: Datapath) { self.datapath = datapath }
+    /// Open TAPs with a virtio-net header and checksum/TSO/USO offloads (`--no-offloads` turns them off).
+    private let offloads: Bool
+
+    init(datapath: Datapath, offloads: Bool) {
+        self.datapath = datapath
+        self.offloads = offloads
+    }
 
     func createSession(_ session: Session, tunnel: any TunnelEndpoint, _ request: PseudowireRequest)
         throws(NetlinkError) -> any SessionEndpoint
@@ -33,7 +41,8 @@ final class EthernetPseudowireFactory: PseudowireFactory {
             l2tpHeaderLength: session.headerLength)
         let device: EthernetPseudowire
         do {
-            device = try EthernetPseudowire.create(name: request.interfaceName, mtu: mtu)
+            device = try EthernetPseudowire.create(
+                name: request.interfaceName, mtu: mtu, namer: namer, offloads: offloads ? .all : nil)
         } catch {
             let name = request.interfaceName ?? EthernetPseudowire.defaultName
             throw NetlinkError(error.rawValue, "cannot create interface \(name): \(error)")
@@ -43,7 +52,9 @@ final class EthernetPseudowireFactory: PseudowireFactory {
         let index = (try? NetworkInterface.index(device.name)) ?? 0
         devices.withLock { $0[index] = device }
         return EthernetEndpoint(session: session, device: device, transport: transport, datapath: datapath) {
-            [self] in _ = devices.withLock { $0.removeValue(forKey: index) }
+            [self] in
+            _ = devices.withLock { $0.removeValue(forKey: index) }
+            if let n = device.nameIndex { namer.release(n) }
         }
     }
 
@@ -72,7 +83,10 @@ final class EthernetEndpoint: SessionEndpoint {
 
     var interfaceName: String? { device.name }
 
-    func attach() { datapath.addTransmitter(device.tap.fd, session: session, transport: transport) }
+    func attach() {
+        datapath.addTransmitter(
+            device.tap.fd, session: session, transport: transport, virtioHeader: device.tap.hasVirtioHeader)
+    }
     func detach() { datapath.remove(device.tap.fd) }
 
     func close() {
@@ -81,6 +95,6 @@ final class EthernetEndpoint: SessionEndpoint {
     }
 
     var debugDescription: String {
-        "device \(device.name) rx_dropped \(device.rxDropped.load(ordering: .relaxed))"
+        "device \(device.name) rx_dropped \(device.rxDropped.load(ordering: .relaxed)) offloads \(device.tap.offloads)"
     }
 }

@@ -15,15 +15,18 @@ import L2TPWire
 final class UDPEncapFactory: EncapFactory {
     private let datapath: Datapath
     private let managed: ManagedTunnels
+    /// UDP GRO on tunnel sockets and UDP GSO sends (`--no-offloads` turns them off).
+    private let offloads: Bool
 
-    init(datapath: Datapath, managed: ManagedTunnels) {
+    init(datapath: Datapath, managed: ManagedTunnels, offloads: Bool) {
         self.datapath = datapath
         self.managed = managed
+        self.offloads = offloads
     }
 
     func adoptTunnel(_ tunnel: Tunnel, socket fd: Int32, owner: UInt64) throws(NetlinkError) -> any TunnelEndpoint {
         let socket = try managed.validate(fd, encap: .udp)
-        let transport = UDPTransport(adopting: socket)
+        let transport = UDPTransport(adopting: socket, offloads: offloads)
         return TransportEndpoint(
             tunnel: tunnel, transport: transport, datapath: datapath, owner: managed.owner(owner, socket: socket)
         ) {}
@@ -35,7 +38,7 @@ final class UDPEncapFactory: EncapFactory {
             udpChecksum: r.udpChecksum, udp6ZeroChecksumTx: r.udp6ZeroChecksumTx,
             udp6ZeroChecksumRx: r.udp6ZeroChecksumRx)
         do {
-            return TransportEndpoint(tunnel: tunnel, transport: try UDPTransport.open(config), datapath: datapath) {}
+            return TransportEndpoint(tunnel: tunnel, transport: try UDPTransport.open(config, offloads: offloads), datapath: datapath) {}
         } catch {
             throw NetlinkError(error.rawValue, "cannot open the tunnel's UDP socket \(SocketAddress(r.local, port: r.localPort)) → \(SocketAddress(r.peer, port: r.peerPort)): \(error)")
         }
@@ -97,12 +100,18 @@ final class TransportEndpoint: TunnelEndpoint {
                 : " udp_csum \(x.udpChecksum ? 1 : 0)"
         }
         if let mtu = transport.pathMTU() { d += " path_mtu \(mtu)" }
+        if let udp = transport as? UDPTransport {
+            d += " gso \(udp.segmentationOffload ? 1 : 0) gro \(udp.receiveCoalescing ? 1 : 0)"
+        }
         return d
     }
 
     func attach() {
         owner?.attach(tunnel)
-        if let receiveFD { datapath.addReceiver(receiveFD, kind: .udp, tunnel: tunnel) }
+        if let receiveFD {
+            let coalesced = (transport as? UDPTransport)?.receiveCoalescing ?? false
+            datapath.addReceiver(receiveFD, kind: .udp, tunnel: tunnel, coalesced: coalesced)
+        }
     }
 
     func detach() {

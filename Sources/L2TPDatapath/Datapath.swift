@@ -57,21 +57,31 @@ public final class Datapath: @unchecked Sendable {
         workers.forEach { $0.stop() }
     }
 
-    /// Makes `table` the one workers demultiplex with.
+    /// Makes `table` the one workers demultiplex with, and releases replaced tables every worker has
+    /// moved past (without waiting for the others).
     public func publish(_ table: SessionTable) {
-        cell.publish(table, nextEpoch: epoch.load(ordering: .relaxed) + 1)
+        // The table first, then the epoch (both release): a worker that reads the new epoch reads
+        // this table or a newer one, so it no longer holds the replaced one once it announces it.
+        let next = epoch.load(ordering: .relaxed) + 1
+        cell.publish(table, nextEpoch: next)
+        epoch.store(next, ordering: .releasing)
         workers.forEach { $0.wake() }
+        cell.reclaim(observedByAll: workers.reduce(next) { min($0, $1.observedEpoch.load(ordering: .acquiring)) })
     }
 
     /// Starts reading datagrams from a receive socket: a UDP tunnel socket (`tunnel` set) or a shared
     /// raw IP socket (`tunnel` nil).
-    public func addReceiver(_ fd: FileDescriptor, kind: ReceiveKind, tunnel: Tunnel?) {
-        add(TunnelReceiver(fd: fd, kind: kind, tunnel: tunnel, datapath: self))
+    /// `coalesced`: UDP_GRO is on for the socket.
+    public func addReceiver(_ fd: FileDescriptor, kind: ReceiveKind, tunnel: Tunnel?, coalesced: Bool = false) {
+        add(TunnelReceiver(fd: fd, kind: kind, tunnel: tunnel, coalesced: coalesced, datapath: self))
     }
 
     /// Starts reading frames from a session's device and sending them through `transport`.
-    public func addTransmitter(_ fd: FileDescriptor, session: Session, transport: any TunnelTransport) {
-        add(DeviceTransmitter(fd: fd, session: session, transport: transport))
+    /// `virtioHeader`: the device was opened with IFF_VNET_HDR (offloads).
+    public func addTransmitter(
+        _ fd: FileDescriptor, session: Session, transport: any TunnelTransport, virtioHeader: Bool = false
+    ) {
+        add(DeviceTransmitter(fd: fd, session: session, transport: transport, virtioHeader: virtioHeader))
     }
 
     /// Stops polling `fd`. Close it only after `synchronize()`.

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // Publication of the session table to datapath workers without locks: the userspace analogue of RCU.
 //
-// The control plane swaps a pointer (release); workers load it (acquire) once per loop iteration and
-// announce the epoch they have reached. A replaced table is kept alive until every worker has
-// announced an epoch at or after its replacement (the grace period), then released.
+// The control plane swaps a pointer (release) and advances the epoch; workers load the epoch, then the
+// pointer (acquire), once per loop iteration and announce the epoch they have reached. A replaced
+// table is kept alive until every worker has announced an epoch at or after its replacement (the
+// grace period), then released — at the next publication or synchronization, so retired tables do
+// not pile up while sessions are created one after another.
 
 import L2TPCore
 import Synchronization

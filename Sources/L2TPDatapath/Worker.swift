@@ -11,6 +11,7 @@
 import CL2TPLinux
 import Glibc
 import L2TPCore
+import L2TPOffload
 import L2TPSystem
 import Synchronization
 
@@ -43,10 +44,20 @@ final class Worker: @unchecked Sendable {
     /// Scratch space owned by this worker.
     let buffers = PacketBuffers(count: Worker.batchSize, headroom: Worker.headroom, capacity: Worker.bufferCapacity)
     let vector = MessageVector(count: Worker.batchSize)
+    /// Transmit: the segments of one super-frame read from a TAP, and the datagrams built from them.
+    // 768 segments: a 64 KiB super-frame at the smallest MSS Linux allows (88 bytes).
+    let segments = SegmentBatch(maxSegments: 768, headroom: Worker.headroom)
+    let gather = GatherVector(messages: Worker.batchSize * 2, pieces: 1024)
+    /// Per message of `gather`: how many L2TP packets it carries (UDP GSO sends several).
+    let packetsPerMessage = UnsafeMutablePointer<Int>.allocate(capacity: Worker.batchSize * 2)
+    /// Receive: frames decapsulated from one read, handed to their devices together.
+    let delivery = DeliveryBatch(capacity: 4096, coalescer: Coalescer(maxFrames: 256))
     /// The table in use for the current iteration.
     private(set) var table: SessionTable = .empty
     /// Monotonic milliseconds, read once per iteration.
     private(set) var now: UInt64 = 0
+
+    deinit { packetsPerMessage.deallocate() }
 
     init(index: Int, datapath: Datapath) throws(Errno) {
         self.index = index

@@ -12,4 +12,8 @@ enum IPProtocol {
     static let udpNoCheck6Tx: Int32 = 101
     /// Accept zero UDP checksums over IPv6. The corresponding C constant is `UDP_NO_CHECK6_RX`.
     static let udpNoCheck6Rx: Int32 = 102
+    /// Send one buffer as several datagrams of a size (per send, as a cmsg). `UDP_SEGMENT`, Linux 4.18.
+    static let udpSegment: Int32 = 103
+    /// Coalesce received datagrams of one flow into one read. `UDP_GRO`, Linux 5.0.
+    static let udpGRO: Int32 = 104
 }

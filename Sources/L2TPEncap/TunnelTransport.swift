@@ -34,6 +34,12 @@ public protocol TunnelTransport: AnyObject, Sendable {
     var networkOverhead: Int { get }
     /// The route MTU towards the peer (IP_MTU/IPV6_MTU on the connected socket), if known.
     func pathMTU() -> Int?
+    /// `sendFD` takes UDP GSO messages (UDP_SEGMENT): several equal datagrams in one send.
+    var segmentationOffload: Bool { get }
+}
+
+extension TunnelTransport {
+    public var segmentationOffload: Bool { false }
 }
 
 /// How the datapath must read a receive socket: which demultiplexer applies and what precedes L2TP.

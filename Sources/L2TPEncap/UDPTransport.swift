@@ -65,15 +65,27 @@ public final class UDPTransport: TunnelTransport {
     public let addressing: TunnelAddressing
     public var sendFD: FileDescriptor { socket.fd }
     public var networkOverhead: Int { (addressing.isIPv6 ? 40 : 20) + 8 }
+    /// UDP GSO sends (UDP_SEGMENT) were asked for, and the socket computes checksums: the kernel
+    /// refuses GSO on a socket that sends zero checksums (SO_NO_CHECK, UDP_NO_CHECK6_TX).
+    public let segmentationOffload: Bool
+    /// UDP GRO (UDP_GRO) is on: a read may return several datagrams of one size, coalesced.
+    public let receiveCoalescing: Bool
 
-    private init(socket: Socket, addressing: TunnelAddressing) {
+    /// `offloads`: GSO sends where the checksum settings allow; `coalesce`: also turn UDP_GRO on.
+    private init(socket: Socket, addressing: TunnelAddressing, offloads: Bool, coalesce: Bool) {
         self.socket = socket
         self.addressing = addressing
+        let zeroChecksums = addressing.isIPv6 ? addressing.udp6ZeroChecksumTx : !addressing.udpChecksum
+        segmentationOffload = offloads && !zeroChecksums
+        receiveCoalescing = coalesce
+            && (try? socket.setOption(level: IPProtocol.udp, name: IPProtocol.udpGRO, value: 1)) != nil
     }
 
     /// Opens the socket. The descriptor is blocking for sends (back-pressure to the device) and read
     /// with MSG_DONTWAIT. Errors (EADDRINUSE, EADDRNOTAVAIL, ...) pass through as the kernel's do.
-    public static func open(_ config: TunnelSocketConfig) throws(Errno) -> UDPTransport {
+    /// With `offloads`, reads coalesce (UDP_GRO) and super-frames leave as UDP GSO sends where the
+    /// checksum settings allow.
+    public static func open(_ config: TunnelSocketConfig, offloads: Bool = false) throws(Errno) -> UDPTransport {
         let ipv6 = config.local.isIPv6
         guard ipv6 == config.peer.isIPv6 else { throw Errno(EAFNOSUPPORT) }
         let s = try Socket.open(family: ipv6 ? AF_INET6 : AF_INET, type: Int32(SOCK_DGRAM.rawValue), protocol: IPProtocol.udp)
@@ -98,7 +110,7 @@ public final class UDPTransport: TunnelTransport {
                 udpChecksum: !ipv6 && config.udpChecksum,
                 udp6ZeroChecksumTx: ipv6 && config.udp6ZeroChecksumTx,
                 udp6ZeroChecksumRx: ipv6 && config.udp6ZeroChecksumRx)
-            return UDPTransport(socket: s, addressing: addressing)
+            return UDPTransport(socket: s, addressing: addressing, offloads: offloads, coalesce: offloads)
         } catch {
             s.close()
             throw error
@@ -106,8 +118,9 @@ public final class UDPTransport: TunnelTransport {
     }
 
     /// Adopts an application's validated socket (a managed tunnel). Its checksum settings are read
-    /// back for replies; nothing on the socket is changed.
-    public convenience init(adopting managed: ManagedSocket) {
+    /// back for replies; nothing on the socket is changed: no UDP GRO, but GSO sends (a per-send
+    /// option) when `offloads` and its checksum settings allow.
+    public convenience init(adopting managed: ManagedSocket, offloads: Bool = false) {
         let s = managed.socket
         let ipv6 = managed.local.address.isIPv6
         let option = { (level: Int32, name: Int32) in ((try? s.option(level: level, name: name)) ?? 0) != 0 }
@@ -117,7 +130,8 @@ public final class UDPTransport: TunnelTransport {
                 encap: .udp, local: managed.local, peer: managed.peer,
                 udpChecksum: !ipv6 && !option(SOL_SOCKET, SO_NO_CHECK),
                 udp6ZeroChecksumTx: ipv6 && option(IPProtocol.udp, IPProtocol.udpNoCheck6Tx),
-                udp6ZeroChecksumRx: ipv6 && option(IPProtocol.udp, IPProtocol.udpNoCheck6Rx)))
+                udp6ZeroChecksumRx: ipv6 && option(IPProtocol.udp, IPProtocol.udpNoCheck6Rx)),
+            offloads: offloads, coalesce: false)
     }
 
     public func pathMTU() -> Int? { TunnelSocketOptions.pathMTU(socket, ipv6: addressing.isIPv6) }

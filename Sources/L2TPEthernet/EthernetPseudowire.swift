@@ -2,11 +2,23 @@
 // The Ethernet pseudowire (RFC 4719, kernel l2tp_eth): one TAP device per session, named l2tpeth%d
 // or as requested, with the kernel's MTU rule. Received frames are written to the TAP; frames read
 // from the TAP are transmitted by the datapath.
+//
+// With offloads the TAP has a virtio-net header (IFF_VNET_HDR): the frames of one receive batch are
+// coalesced (TCP, and UDP where the TAP takes USO) into super-frames, each written with one writev of
+// a virtio-net header and the pieces — as a NIC's GRO would hand them to the stack.
 
 import Glibc
 import L2TPCore
+import L2TPOffload
 import L2TPSystem
 import Synchronization
+
+/// The all-zero virtio-net header of a frame written as it is (no offload). Never written to.
+nonisolated(unsafe) private let plainVirtioHeader: UnsafeMutableRawPointer = {
+    let p = UnsafeMutableRawPointer.allocate(byteCount: VirtioNetHeader.size, alignment: 8)
+    p.initializeMemory(as: UInt8.self, repeating: 0, count: VirtioNetHeader.size)
+    return p
+}()
 
 /// A session's TAP device.
 ///
@@ -27,8 +39,12 @@ public final class EthernetPseudowire: PseudowireDevice, @unchecked Sendable {
     /// or refused by the TAP. The kernel counts these as the netdev's `rx_dropped`.
     public let rxDropped = Atomic<UInt64>(0)
 
-    private init(tap: TAPDevice, mtu: Int) {
+    /// The index `InterfaceNamer` gave the device's name, if it named it.
+    public let nameIndex: Int?
+
+    private init(tap: TAPDevice, mtu: Int, nameIndex: Int?) {
         self.tap = tap
+        self.nameIndex = nameIndex
         maxFrameLength = Atomic(mtu + Self.ethernetHeaderLength + 4)
     }
 
@@ -41,17 +57,36 @@ public final class EthernetPseudowire: PseudowireDevice, @unchecked Sendable {
         return (0...65535).contains(m) && pathMTU != nil ? m : 1500 - overhead
     }
 
-    /// Creates the TAP device. A name that is already in use fails with EEXIST, as register_netdevice does.
-    public static func create(name: String?, mtu: Int) throws(Errno) -> EthernetPseudowire {
+    /// Creates the TAP device. A name that is already in use fails with EEXIST, as register_netdevice
+    /// does. Without a name, `namer` picks the kernel's `l2tpeth%d` name; the caller releases
+    /// `nameIndex` to it when the device is closed. With `offloads` the TAP gets a virtio-net header
+    /// and those of them the kernel accepts; nil opens a plain TAP.
+    public static func create(name: String?, mtu: Int, namer: InterfaceNamer, offloads: TAPOffloads? = nil)
+        throws(Errno) -> EthernetPseudowire
+    {
         if let name, !name.contains("%"), if_nametoindex(name) != 0 { throw Errno(EEXIST) }
-        let tap = try TAPDevice.open(name: name ?? defaultName)
+        var reserved: (name: String, index: Int)?
+        if name == nil { reserved = namer.reserve() }
+        let tap: TAPDevice
+        do {
+            let chosen = reserved?.name ?? name!
+            if let offloads {
+                tap = try TAPDevice.open(name: chosen, offloads: offloads)
+            } else {
+                tap = try TAPDevice.open(name: chosen)
+            }
+        } catch {
+            if let reserved { namer.release(reserved.index) }
+            throw error
+        }
         do {
             try NetworkInterface.setMTU(tap.name, mtu)
         } catch {
             tap.close()
+            if let reserved { namer.release(reserved.index) }
             throw error
         }
-        return EthernetPseudowire(tap: tap, mtu: mtu)
+        return EthernetPseudowire(tap: tap, mtu: mtu, nameIndex: reserved?.index)
     }
 
     /// Follows an MTU change made with `ip link set ... mtu`.
@@ -59,17 +94,69 @@ public final class EthernetPseudowire: PseudowireDevice, @unchecked Sendable {
         maxFrameLength.store(mtu + Self.ethernetHeaderLength + 4, ordering: .relaxed)
     }
 
+    /// Whether a received frame fits the device (the checks of dev_forward_skb); counts it otherwise.
+    @inline(__always)
+    private func accepts(_ length: Int) -> Bool {
+        if length >= Self.ethernetHeaderLength && length <= maxFrameLength.load(ordering: .relaxed) { return true }
+        rxDropped.wrappingAdd(1, ordering: .relaxed)
+        return false
+    }
+
     /// Writes one received frame to the TAP, or counts it in `rxDropped`.
     @inline(__always)
     public func deliver(_ frame: UnsafeRawBufferPointer) {
-        guard frame.count >= Self.ethernetHeaderLength, frame.count <= maxFrameLength.load(ordering: .relaxed)
-        else {
-            rxDropped.wrappingAdd(1, ordering: .relaxed)
-            return
+        guard accepts(frame.count) else { return }
+        let result: Result<IOResult<Int>, Errno>
+        if tap.hasVirtioHeader {
+            var vector = (
+                iovec(iov_base: plainVirtioHeader, iov_len: VirtioNetHeader.size),
+                iovec(iov_base: UnsafeMutableRawPointer(mutating: frame.baseAddress!), iov_len: frame.count))
+            result = withUnsafePointer(to: &vector) {
+                tap.fd.write(vector: UnsafeRawPointer($0).assumingMemoryBound(to: iovec.self), count: 2)
+            }
+        } else {
+            result = tap.fd.write(frame.baseAddress!, count: frame.count)
         }
-        switch tap.fd.write(frame.baseAddress!, count: frame.count) {
+        switch result {
         case .success(.value): break
         case .success(.wouldBlock), .failure: rxDropped.wrappingAdd(1, ordering: .relaxed)
+        }
+    }
+
+    /// Writes the frames of one receive batch: coalesced into super-frames when the TAP has a
+    /// virtio-net header, one by one otherwise.
+    public func deliver(_ frames: UnsafeBufferPointer<UnsafeMutableRawBufferPointer>, batch: DeliveryBatch) {
+        guard tap.hasVirtioHeader else {
+            for f in frames { deliver(UnsafeRawBufferPointer(f)) }
+            return
+        }
+        let coalescer = batch.coalescer
+        coalescer.coalesceUDP = tap.offloads.contains(.udpSegmentation)
+        for f in frames where accepts(f.count) {
+            if !coalescer.add(f.baseAddress!, length: f.count) {
+                writeCoalesced(batch)
+                coalescer.add(f.baseAddress!, length: f.count)
+            }
+        }
+        writeCoalesced(batch)
+    }
+
+    /// Writes what the coalescer holds: per output packet, one writev of its virtio-net header
+    /// (in the batch's scratch) and its pieces. A refused write counts every frame in it.
+    private func writeCoalesced(_ batch: DeliveryBatch) {
+        let header = batch.scratch
+        let vector = (batch.scratch + 16).bindMemory(to: iovec.self, capacity: (batch.scratchSize - 16) / 16)
+        let fd = tap.fd
+        batch.coalescer.finish { virtio, pieces in
+            virtio.write(to: header)
+            vector[0] = iovec(iov_base: header, iov_len: VirtioNetHeader.size)
+            for (k, piece) in pieces.enumerated() {
+                vector[k + 1] = iovec(iov_base: UnsafeMutableRawPointer(mutating: piece.baseAddress), iov_len: piece.count)
+            }
+            switch fd.write(vector: vector, count: pieces.count + 1) {
+            case .success(.value): break
+            case .success(.wouldBlock), .failure: rxDropped.wrappingAdd(UInt64(pieces.count), ordering: .relaxed)
+            }
         }
     }
 

@@ -27,6 +27,13 @@ public struct FileDescriptor: RawRepresentable, Hashable, Sendable, CustomString
         nonBlocking { Glibc.write(rawValue, buffer, count) }
     }
 
+    /// Writes the `count` pieces of `vector` as one write (one packet on a TAP). The corresponding C
+    /// function is `writev`.
+    @inline(__always)
+    public func write(vector: UnsafePointer<iovec>, count: Int) -> Result<IOResult<Int>, Errno> {
+        nonBlocking { Glibc.writev(rawValue, vector, Int32(count)) }
+    }
+
     /// Sets or clears O_NONBLOCK. The corresponding C function is `fcntl`.
     public func setNonBlocking(_ on: Bool = true) throws(Errno) {
         let flags = try valueOrErrno { fcntl(rawValue, F_GETFL) }.get()

@@ -13,12 +13,17 @@ public final class MessageVector: @unchecked Sendable {
     private let headers: UnsafeMutablePointer<CL2TP_mmsghdr>
     private let iovecs: UnsafeMutablePointer<iovec>
 
+    /// Ancillary data space per message: one cmsg carrying an int (UDP_GRO's segment size).
+    private static let controlSpace = 32
+    private let control: UnsafeMutableRawPointer
+
     public init(count: Int) {
         self.count = count
         headers = .allocate(capacity: count)
         headers.initialize(repeating: CL2TP_mmsghdr(), count: count)
         iovecs = .allocate(capacity: count)
         iovecs.initialize(repeating: iovec(), count: count)
+        control = .allocate(byteCount: count * Self.controlSpace, alignment: 8)
         for i in 0..<count {
             headers[i].msg_hdr.msg_iov = iovecs + i
             headers[i].msg_hdr.msg_iovlen = 1
@@ -28,20 +33,24 @@ public final class MessageVector: @unchecked Sendable {
     deinit {
         headers.deallocate()
         iovecs.deallocate()
+        control.deallocate()
     }
 
     /// Receives up to `min(max, buffers.count)` datagrams, each into `buffers.data(i)`; sets
-    /// `buffers.lengths`. Truncated datagrams get length -1. The corresponding C function is `recvmmsg`.
+    /// `buffers.lengths` and, on a socket with UDP_GRO on (`coalesced`), `buffers.segmentSizes`.
+    /// Truncated datagrams get length -1. The corresponding C function is `recvmmsg`.
     @inline(__always)
-    public func receive(on fd: FileDescriptor, into buffers: PacketBuffers, max: Int) -> Result<IOResult<Int>, Errno> {
+    public func receive(on fd: FileDescriptor, into buffers: PacketBuffers, max: Int, coalesced: Bool = false)
+        -> Result<IOResult<Int>, Errno>
+    {
         let n = Swift.min(max, buffers.count, count)
         for i in 0..<n {
             iovecs[i].iov_base = buffers.data(i)
             iovecs[i].iov_len = buffers.capacity
             headers[i].msg_hdr.msg_name = nil
             headers[i].msg_hdr.msg_namelen = 0
-            headers[i].msg_hdr.msg_control = nil
-            headers[i].msg_hdr.msg_controllen = 0
+            headers[i].msg_hdr.msg_control = coalesced ? control + i * Self.controlSpace : nil
+            headers[i].msg_hdr.msg_controllen = coalesced ? Self.controlSpace : 0
             headers[i].msg_hdr.msg_flags = 0
         }
         while true {
@@ -50,6 +59,11 @@ public final class MessageVector: @unchecked Sendable {
                 for i in 0..<Int(r) {
                     let truncated = headers[i].msg_hdr.msg_flags & Int32(MSG_TRUNC) != 0
                     buffers.lengths[i] = truncated ? -1 : Int(headers[i].msg_len)
+                    var size = 0
+                    if coalesced && headers[i].msg_hdr.msg_controllen > 0 {
+                        size = Int(Swift.max(0, CL2TP_cmsg_find_int(&headers[i].msg_hdr, CL2TP_SOL_UDP, CL2TP_UDP_GRO)))
+                    }
+                    buffers.segmentSizes[i] = size
                 }
                 return .success(.value(Int(r)))
             }

@@ -12,6 +12,9 @@ public final class PacketBuffers: @unchecked Sendable {
     private let base: UnsafeMutableRawPointer
     /// Bytes held by each buffer, from `data(i)`.
     public let lengths: UnsafeMutablePointer<Int>
+    /// For a buffer holding several datagrams coalesced by UDP GRO: the size of each (the last may be
+    /// shorter); 0 for a single datagram.
+    public let segmentSizes: UnsafeMutablePointer<Int>
 
     public init(count: Int, headroom: Int, capacity: Int) {
         self.count = count
@@ -21,11 +24,14 @@ public final class PacketBuffers: @unchecked Sendable {
         base = .allocate(byteCount: stride * count, alignment: 64)
         lengths = .allocate(capacity: count)
         lengths.initialize(repeating: 0, count: count)
+        segmentSizes = .allocate(capacity: count)
+        segmentSizes.initialize(repeating: 0, count: count)
     }
 
     deinit {
         base.deallocate()
         lengths.deallocate()
+        segmentSizes.deallocate()
     }
 
     /// Start of buffer `i`'s data area; `headroom` writable bytes precede it.

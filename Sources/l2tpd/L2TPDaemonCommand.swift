@@ -35,6 +35,9 @@ struct L2TPDaemonCommand: ParsableCommand {
     @Option(help: "Datapath threads (default: one per CPU).")
     var workers: Int?
 
+    @Flag(name: .customLong("no-offloads"), help: "Move frames one by one: no TAP offloads (TSO/USO/checksum), no UDP GSO/GRO.")
+    var noOffloads = false
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (default info).")
     var logLevel: String?
 
@@ -72,6 +75,7 @@ struct L2TPDaemonCommand: ParsableCommand {
         options.controlSocket = controlSocket ?? settings.controlSocket ?? options.controlSocket
         options.controlGroup = controlGroup ?? settings.controlGroup
         options.workers = workers ?? settings.workers
+        options.offloads = !noOffloads && (settings.offloads ?? true)
         let level = logLevel ?? settings.logLevel ?? "info"
         options.logLevel = Logger.Level(rawValue: level) ?? .info
         options.logLevelFromFlag = logLevel != nil

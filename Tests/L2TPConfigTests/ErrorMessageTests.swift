@@ -74,7 +74,7 @@ struct ErrorMessageTests {
         expectError(
             "[daemon]\nworker = 2\n",
             "l2tpd.toml:2: worker: unknown key in [daemon]; did you mean workers? "
-                + "(allowed: control_socket, control_group, log_level, workers)")
+                + "(allowed: control_socket, control_group, log_level, workers, offloads)")
     }
 
     @Test func unknownTables() {
@@ -394,7 +394,7 @@ struct ErrorMessageTests {
         expectError(
             "[daemon]\ntunnel_id = 1\n",
             "l2tpd.toml:2: tunnel_id: unknown key in [daemon]; tunnels and sessions are written as [[tunnel]] and "
-                + "[[tunnel.session]] tables (allowed: control_socket, control_group, log_level, workers)")
+                + "[[tunnel.session]] tables (allowed: control_socket, control_group, log_level, workers, offloads)")
     }
 
     // MARK: Syntax and encoding

@@ -180,6 +180,13 @@ struct GoldenParseTests {
                 == sessionAttributes(tunnel: 65535, peerTunnel: 1, id: 65535, peer: 3, pw: 7, l2spec: nil, recvSeq: 1, sendSeq: 1))
     }
 
+    @Test("offloads: absent means the daemon's default; true/false and \"on\"/\"off\" are read")
+    func offloadsSwitch() throws {
+        #expect(try #require(parseOK("[daemon]\n")).daemon.offloads == nil)
+        #expect(try #require(parseOK("[daemon]\noffloads = false\n")).daemon.offloads == false)
+        #expect(try #require(parseOK("[daemon]\noffloads = \"on\"\n")).daemon.offloads == true)
+    }
+
     @Test func otherTOMLFormsGiveTheSameConfiguration() throws {
         // Dotted and quoted keys, an inline array of tunnels (inline tables are
         // one line each in TOML 1.0) with a session array inside.

@@ -42,6 +42,23 @@ static const unsigned long CL2TP_SIOCSIFFLAGS = SIOCSIFFLAGS;
 /// On failure returns -errno.
 int CL2TP_tap_open(const char *name, short extra_flags, char *name_out);
 
+// Offloads a TAP may be given (TUNSETOFFLOAD): checksum, TSO over IPv4/IPv6 with ECN, and USO
+// (Linux 6.2; the constants are spelled out for older headers).
+#ifndef TUN_F_USO4
+#define TUN_F_USO4 0x20
+#define TUN_F_USO6 0x40
+#endif
+static const unsigned int CL2TP_TUN_F_CSUM = TUN_F_CSUM;
+static const unsigned int CL2TP_TUN_F_TSO4 = TUN_F_TSO4;
+static const unsigned int CL2TP_TUN_F_TSO6 = TUN_F_TSO6;
+static const unsigned int CL2TP_TUN_F_TSO_ECN = TUN_F_TSO_ECN;
+static const unsigned int CL2TP_TUN_F_USO4 = TUN_F_USO4;
+static const unsigned int CL2TP_TUN_F_USO6 = TUN_F_USO6;
+
+/// ioctl(TUNSETOFFLOAD) with `flags` (TUN_F_*). Returns 0 or -errno (EINVAL for flags the kernel
+/// does not know).
+int CL2TP_tap_set_offload(int fd, unsigned int flags);
+
 /// ioctl on an AF_INET datagram socket with an `ifreq` naming `ifname`. Returns 0 or -errno.
 int CL2TP_if_get_mtu(int sockfd, const char *ifname, int *mtu);
 int CL2TP_if_set_mtu(int sockfd, const char *ifname, int mtu);
@@ -61,6 +78,18 @@ struct CL2TP_mmsghdr {
 int CL2TP_recvmmsg(int fd, struct CL2TP_mmsghdr *vec, unsigned int vlen, int flags);
 /// sendmmsg(2). Returns the number of messages or -errno.
 int CL2TP_sendmmsg(int fd, struct CL2TP_mmsghdr *vec, unsigned int vlen, int flags);
+
+// MARK: - UDP segmentation and receive offload (Linux 4.18 / 5.0)
+
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103
+#endif
+#ifndef UDP_GRO
+#define UDP_GRO 104
+#endif
+static const int CL2TP_SOL_UDP = 17;
+static const int CL2TP_UDP_SEGMENT = UDP_SEGMENT;
+static const int CL2TP_UDP_GRO = UDP_GRO;
 
 // MARK: - Ancillary data
 

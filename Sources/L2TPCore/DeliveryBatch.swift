@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// Frames decapsulated during one receive batch, handed to their devices together at the batch's end,
+// so a device can write many at once (the Ethernet pseudowire coalesces TCP segments into one
+// super-frame, as GRO would).
+//
+// Flow:
+//  1. The receive handler reads a batch (recvmmsg, maybe UDP-GRO buffers) into the worker's buffers.
+//  2. Session.receive appends every frame it delivers from those buffers (valid until the next read).
+//     A frame from a reorder queue lives elsewhere and is only valid during delivery: the session
+//     flushes the batch first, then delivers that frame alone, so order is kept.
+//  3. `flush` (end of the batch, or when full) hands each device its frames, in order, in one call.
+// Concurrency: one per worker thread, not thread-safe; no allocation after init.
+
+import L2TPOffload
+
+public final class DeliveryBatch {
+    struct Entry {
+        unowned(unsafe) var device: any PseudowireDevice
+        var frame: UnsafeMutableRawBufferPointer
+    }
+
+    public let capacity: Int
+    private let entries: UnsafeMutablePointer<Entry>
+    private let taken: UnsafeMutablePointer<Bool>
+    private let frames: UnsafeMutablePointer<UnsafeMutableRawBufferPointer>
+    public private(set) var count = 0
+
+    /// The worker's coalescer, lent to devices during `flush`.
+    public let coalescer: Coalescer
+    /// Scratch space devices may use during `flush` (e.g. for writev vectors): `scratchSize` bytes,
+    /// 16-byte aligned.
+    public let scratch: UnsafeMutableRawPointer
+    public let scratchSize: Int
+
+    public init(capacity: Int = 4096, coalescer: Coalescer = Coalescer(), scratchSize: Int = 64 << 10) {
+        self.capacity = capacity
+        self.coalescer = coalescer
+        self.scratchSize = scratchSize
+        entries = .allocate(capacity: capacity)
+        taken = .allocate(capacity: capacity)
+        frames = .allocate(capacity: capacity)
+        scratch = .allocate(byteCount: scratchSize, alignment: 16)
+    }
+
+    deinit {
+        entries.deallocate()
+        taken.deallocate()
+        frames.deallocate()
+        scratch.deallocate()
+    }
+
+    /// Queues `frame` for `device`. The memory must stay valid until `flush`.
+    @inline(__always)
+    public func append(_ frame: UnsafeMutableRawBufferPointer, to device: any PseudowireDevice) {
+        if count == capacity { flush() }
+        entries[count] = Entry(device: device, frame: frame)
+        count += 1
+    }
+
+    /// Hands every queued frame to its device: each device once, its frames in arrival order.
+    public func flush() {
+        guard count > 0 else { return }
+        for i in 0..<count { taken[i] = false }
+        for i in 0..<count where !taken[i] {
+            let device = entries[i].device
+            var n = 0
+            for j in i..<count where !taken[j] && entries[j].device === device {
+                frames[n] = entries[j].frame
+                n += 1
+                taken[j] = true
+            }
+            device.deliver(UnsafeBufferPointer(start: frames, count: n), batch: self)
+        }
+        count = 0
+    }
+}
