@@ -94,3 +94,28 @@ man:
 
 clean:
 	rm -rf .build
+
+# make bench: l2tpd's datapath against bare veth, socat and tinc in network namespaces, heap allocations
+# per packet, and a 10,000-session scale case (root; about 10 minutes; not part of make test). Installs
+# iperf3 and socat (and tinc when it can: its case is skipped otherwise), builds l2tpd in release and
+# appends a dated entry to Docs/benchmarks.md. Knobs, all optional: BENCH_RUNS (3), BENCH_SECONDS (5),
+# BENCH_CASES (e.g. veth,socat,l2tpd-udp4,alloc,scale), BENCH_QUICK=1 (1 run of 2 s, no scale case),
+# BENCH_NO_RECORD=1, BENCH_L2TPD_ARGS (extra l2tpd arguments). See Docs/benchmarks.md.
+BENCH_APT_PACKAGES          := iperf3 socat
+BENCH_OPTIONAL_APT_PACKAGES := tinc
+BENCH_APT_INSTALL           := DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=120 install -y -q
+
+.PHONY: bench
+bench: prereqs
+	@missing=""; \
+	for p in $(BENCH_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		$(BENCH_APT_INSTALL) $$missing || { apt-get -o DPkg::Lock::Timeout=120 update -q && $(BENCH_APT_INSTALL) $$missing; }; \
+	fi
+	@for p in $(BENCH_OPTIONAL_APT_PACKAGES); do \
+		dpkg -s $$p >/dev/null 2>&1 || $(BENCH_APT_INSTALL) $$p >/dev/null 2>&1 \
+			|| echo "bench: $$p cannot be installed; its case will be skipped"; \
+	done
+	$(SWIFT) build -c release
+	BENCH_BIN="$$($(SWIFT) build -c release --show-bin-path)" CC="$(CC)" $(PYTHON) Tests/Bench/bench.py

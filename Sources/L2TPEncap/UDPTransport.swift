@@ -75,7 +75,10 @@ public final class UDPTransport: TunnelTransport {
     private init(socket: Socket, addressing: TunnelAddressing, offloads: Bool, coalesce: Bool) {
         self.socket = socket
         self.addressing = addressing
-        let zeroChecksums = addressing.isIPv6 ? addressing.udp6ZeroChecksumTx : !addressing.udpChecksum
+        // What the socket really does (an IPv4 tunnel's may compute checksums its udp_csum does not ask for).
+        let option = { (level: Int32, name: Int32) in ((try? socket.option(level: level, name: name)) ?? 0) != 0 }
+        let zeroChecksums = addressing.isIPv6
+            ? option(IPProtocol.udp, IPProtocol.udpNoCheck6Tx) : option(SOL_SOCKET, SO_NO_CHECK)
         segmentationOffload = offloads && !zeroChecksums
         receiveCoalescing = coalesce
             && (try? socket.setOption(level: IPProtocol.udp, name: IPProtocol.udpGRO, value: 1)) != nil
@@ -96,7 +99,10 @@ public final class UDPTransport: TunnelTransport {
                 try s.setOption(level: Int32(IPPROTO_IPV6), name: IPV6_V6ONLY, value: 1)
                 if config.udp6ZeroChecksumTx { try s.setOption(level: IPProtocol.udp, name: IPProtocol.udpNoCheck6Tx, value: 1) }
                 if config.udp6ZeroChecksumRx { try s.setOption(level: IPProtocol.udp, name: IPProtocol.udpNoCheck6Rx, value: 1) }
-            } else if !config.udpChecksum {
+            } else if !config.udpChecksum && !offloads {
+                // With offloads an IPv4 tunnel computes checksums whatever udp_csum says: the kernel
+                // refuses UDP GSO on a socket that sends zero checksums, and with checksum offload
+                // they cost nothing. Replies still report the udp_csum that was asked for.
                 try s.setOption(level: SOL_SOCKET, name: SO_NO_CHECK, value: 1)
             }
             try s.bind(SocketAddress(config.local, port: config.localPort))
