@@ -15,7 +15,8 @@ import L2TPOffload
 
 public final class DeliveryBatch {
     struct Entry {
-        unowned(unsafe) var device: any PseudowireDevice
+        /// Unretained: the worker's table keeps the session alive until the flush.
+        var session: Unmanaged<Session>
         var frame: UnsafeMutableRawBufferPointer
     }
 
@@ -49,26 +50,30 @@ public final class DeliveryBatch {
         scratch.deallocate()
     }
 
-    /// Queues `frame` for `device`. The memory must stay valid until `flush`.
+    /// Queues `frame` for `session`'s device. The memory must stay valid until `flush`, and the
+    /// session alive (it is: the worker holds the table it was found in). No reference is taken.
     @inline(__always)
-    public func append(_ frame: UnsafeMutableRawBufferPointer, to device: any PseudowireDevice) {
+    public func append(_ frame: UnsafeMutableRawBufferPointer, from session: Session) {
         if count == capacity { flush() }
-        entries[count] = Entry(device: device, frame: frame)
+        entries[count] = Entry(session: Unmanaged.passUnretained(session), frame: frame)
         count += 1
     }
 
-    /// Hands every queued frame to its device: each device once, its frames in arrival order.
+    /// Hands every queued frame to its session's device: each device once, its frames in arrival
+    /// order. A session without a device (unit tests that only count) gets nothing.
     public func flush() {
         guard count > 0 else { return }
         for i in 0..<count { taken[i] = false }
         for i in 0..<count where !taken[i] {
-            let device = entries[i].device
+            let session = entries[i].session.toOpaque()
             var n = 0
-            for j in i..<count where !taken[j] && entries[j].device === device {
+            for j in i..<count where !taken[j] && entries[j].session.toOpaque() == session {
                 frames[n] = entries[j].frame
                 n += 1
                 taken[j] = true
             }
+            // One reference per device and batch, not per frame.
+            guard let device = entries[i].session._withUnsafeGuaranteedRef({ $0.device }) else { continue }
             device.deliver(UnsafeBufferPointer(start: frames, count: n), batch: self)
         }
         count = 0

@@ -146,12 +146,11 @@ extension Session {
         tunnel.stats.rxBytes.wrappingAdd(UInt64(length), ordering: .relaxed)
         stats.rxPackets.wrappingAdd(1, ordering: .relaxed)
         stats.rxBytes.wrappingAdd(UInt64(length), ordering: .relaxed)
-        guard let device else { return }
         if let batch {
             // The worker's own receive buffer: writable, and valid until the batch is flushed.
-            batch.append(UnsafeMutableRawBufferPointer(mutating: frame), to: device)
+            batch.append(UnsafeMutableRawBufferPointer(mutating: frame), from: self)
         } else {
-            device.deliver(frame)
+            device?.deliver(frame)
         }
     }
 

@@ -27,6 +27,9 @@ public struct TunnelRegistry: Sendable {
     public private(set) var entries: [TunnelID: Entry] = [:]
     private var v2: [UInt32: Session] = [:]
     private var v3: [UInt32: V3Slot] = [:]
+    /// `v2` and the `.one` slots of `v3`, unretained (SessionTable.unretainedLookup).
+    private var v2Unretained: [UInt32: Unmanaged<Session>] = [:]
+    private var v3Unretained: [UInt32: Unmanaged<Session>] = [:]
     private var tunnelIndex: [TunnelID: Tunnel] = [:]
     private var generation: UInt64 = 0
 
@@ -89,7 +92,9 @@ public struct TunnelRegistry: Sendable {
         let tid = session.tunnel.id
         switch session.tunnel.version {
         case .v2:
-            v2[SessionTable.v2Key(tunnelID: tid.rawValue, sessionID: session.id.rawValue)] = session
+            let key = SessionTable.v2Key(tunnelID: tid.rawValue, sessionID: session.id.rawValue)
+            v2[key] = session
+            v2Unretained[key] = Unmanaged.passUnretained(session)
         case .v3:
             let key = session.id.rawValue
             switch v3[key] {
@@ -97,6 +102,7 @@ public struct TunnelRegistry: Sendable {
             case .one(let other): v3[key] = .collided([other, session])
             case .collided(let all): v3[key] = .collided(all + [session])
             }
+            v3Unretained[key] = v3[key].flatMap(Self.single)
         }
         entries[tid]!.sessions[session.id] = session
     }
@@ -113,8 +119,11 @@ public struct TunnelRegistry: Sendable {
     private mutating func unindex(_ s: Session) {
         switch s.tunnel.version {
         case .v2:
-            v2[SessionTable.v2Key(tunnelID: s.tunnel.id.rawValue, sessionID: s.id.rawValue)] = nil
+            let key = SessionTable.v2Key(tunnelID: s.tunnel.id.rawValue, sessionID: s.id.rawValue)
+            v2[key] = nil
+            v2Unretained[key] = nil
         case .v3:
+            defer { v3Unretained[s.id.rawValue] = v3[s.id.rawValue].flatMap(Self.single) }
             switch v3[s.id.rawValue] {
             case .one(let only) where only === s:
                 v3[s.id.rawValue] = nil
@@ -147,6 +156,14 @@ public struct TunnelRegistry: Sendable {
     /// A new immutable table for the datapath. Each call advances the generation.
     public mutating func makeTable() -> SessionTable {
         generation += 1
-        return SessionTable(generation: generation, v2: v2, v3: v3, tunnels: tunnelIndex)
+        return SessionTable(
+            generation: generation, v2: v2, v3: v3, tunnels: tunnelIndex, v2Unretained: v2Unretained,
+            v3Unretained: v3Unretained)
+    }
+
+    /// The session of a slot held by one, unretained.
+    private static func single(_ slot: V3Slot) -> Unmanaged<Session>? {
+        if case .one(let s) = slot { return Unmanaged.passUnretained(s) }
+        return nil
     }
 }

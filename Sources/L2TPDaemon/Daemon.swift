@@ -79,7 +79,16 @@ public final class Daemon {
         control = ControlPlane(datapath: datapath)
         control.register(UDPEncapFactory(datapath: datapath, managed: managed, offloads: options.offloads), for: .udp)
         control.register(IPEncapFactory(datapath: datapath, managed: managed), for: .ip)
-        ethernet = EthernetPseudowireFactory(datapath: datapath, offloads: options.offloads)
+        // L2TPD_TAP_OFFLOADS narrows what TAPs ask for, as an older kernel would (tests, kernel bugs).
+        var tapOffloads = TAPOffloads.all
+        if let names = environment["L2TPD_TAP_OFFLOADS"] {
+            guard let narrowed = TAPOffloads(names: names) else {
+                throw StartupError(
+                    description: "L2TPD_TAP_OFFLOADS=\(names): expected a comma list of csum, tso and uso, or none")
+            }
+            tapOffloads = narrowed
+        }
+        ethernet = EthernetPseudowireFactory(datapath: datapath, offloads: options.offloads ? tapOffloads : nil)
         control.register(ethernet, for: .eth)
         epoll = try Epoll(capacity: 64)
     }
@@ -376,4 +385,9 @@ private func secondSignalEntry(_ arg: UnsafeMutableRawPointer?) -> UnsafeMutable
         }
         if sig < 0 { return nil }
     }
+}
+
+/// A reason the daemon cannot start that is not a system call's error.
+struct StartupError: Error, CustomStringConvertible {
+    let description: String
 }

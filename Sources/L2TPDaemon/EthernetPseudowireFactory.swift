@@ -21,10 +21,11 @@ final class EthernetPseudowireFactory: PseudowireFactory {
     /// Picks `l2tpeth%d` names for sessions created without one.
     private let namer = InterfaceNamer()
 
-    /// Open TAPs with a virtio-net header and checksum/TSO/USO offloads (`--no-offloads` turns them off).
-    private let offloads: Bool
+    /// Open TAPs with a virtio-net header asking for these offloads; nil: no virtio-net header
+    /// (`--no-offloads`).
+    private let offloads: TAPOffloads?
 
-    init(datapath: Datapath, offloads: Bool) {
+    init(datapath: Datapath, offloads: TAPOffloads?) {
         self.datapath = datapath
         self.offloads = offloads
     }
@@ -42,7 +43,7 @@ final class EthernetPseudowireFactory: PseudowireFactory {
         let device: EthernetPseudowire
         do {
             device = try EthernetPseudowire.create(
-                name: request.interfaceName, mtu: mtu, namer: namer, offloads: offloads ? .all : nil)
+                name: request.interfaceName, mtu: mtu, namer: namer, offloads: offloads)
         } catch {
             let name = request.interfaceName ?? EthernetPseudowire.defaultName
             throw NetlinkError(error.rawValue, "cannot create interface \(name): \(error)")

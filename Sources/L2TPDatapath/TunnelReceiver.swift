@@ -93,11 +93,12 @@ final class TunnelReceiver: WorkerHandler {
                 return
             }
         case .v2, .v3:
-            guard let session = table.lookup(demux, receivedBy: tunnel) else {
+            guard let session = table.unretainedLookup(demux, receivedBy: tunnel) else {
                 datapath.counters.unknownSession.wrappingAdd(1, ordering: .relaxed)
                 return
             }
-            session.receive(packet, demux: demux, now: now, batch: batch)
+            // `table` holds the session for this whole batch: no reference per packet.
+            _ = session._withUnsafeGuaranteedRef { $0.receive(packet, demux: demux, now: now, batch: batch) }
         }
     }
 }

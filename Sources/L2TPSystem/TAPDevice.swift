@@ -28,6 +28,21 @@ public struct TAPOffloads: OptionSet, Sendable, CustomStringConvertible {
         return f
     }
 
+    /// Parses `description`'s form: a comma list of `csum`, `tso` and `uso`, or `none`. Nil for
+    /// anything else.
+    public init?(names: String) {
+        self = []
+        if names == "none" { return }
+        for name in names.split(separator: ",", omittingEmptySubsequences: false) {
+            switch name {
+            case "csum": insert(.checksum)
+            case "tso": insert(.tcpSegmentation)
+            case "uso": insert(.udpSegmentation)
+            default: return nil
+            }
+        }
+    }
+
     public var description: String {
         var names: [String] = []
         if contains(.checksum) { names.append("csum") }

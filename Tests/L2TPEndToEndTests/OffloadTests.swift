@@ -5,6 +5,7 @@
 // and the wire is checked with tshark.
 
 import Foundation
+import L2TPSystem
 import Testing
 
 /// One way of running the pseudowire.
@@ -15,6 +16,8 @@ struct OffloadCase: CustomTestStringConvertible, Sendable {
     /// Extra words for `add tunnel` on both sides.
     var tunnelOptions = ""
     var offloads = true
+    /// L2TPD_TAP_OFFLOADS for both daemons: TAPs with fewer offloads, as older kernels give.
+    var tapOffloads: String?
     /// The sending side should use UDP GSO (checksums on, UDP encapsulation, offloads on).
     var expectGSO = false
     /// The pseudowire devices' MTU, if not l2tpd's.
@@ -35,6 +38,10 @@ struct OffloadCase: CustomTestStringConvertible, Sendable {
         OffloadCase(name: "IP/IPv4", encap: "ip"),
         OffloadCase(name: "IP/IPv6", encap: "ip", ipv6: true),
         OffloadCase(name: "UDP/IPv4 with --no-offloads", offloads: false),
+        // What older kernels give: no USO (before 6.2), no TSO, a virtio-net header and nothing else.
+        OffloadCase(name: "UDP/IPv4, TAP without USO", tapOffloads: "csum,tso", expectGSO: true),
+        OffloadCase(name: "UDP/IPv4, TAP with checksum offload only", tapOffloads: "csum", expectGSO: true, megabytes: 16),
+        OffloadCase(name: "UDP/IPv4, TAP with no offloads", tapOffloads: "none", expectGSO: true, megabytes: 16),
         // A small MSS: a 64 KiB super-frame is some 250 segments.
         OffloadCase(name: "UDP/IPv6, MTU 300 (UDP GSO)", ipv6: true, expectGSO: true, mtu: 300, megabytes: 8),
     ]
@@ -132,8 +139,9 @@ private func runPair(
 /// The pseudowire of `c` between A and B, daemons started accordingly.
 private func offloadPseudowire(_ t: Topology, _ c: OffloadCase) throws -> Pseudowire {
     let args = c.offloads ? [] : ["--no-offloads"]
-    try t.a.startDaemon(extraArguments: args, logLevel: "info")
-    try t.b.startDaemon(extraArguments: args, logLevel: "info")
+    let environment = c.tapOffloads.map { ["L2TPD_TAP_OFFLOADS": $0] } ?? [:]
+    try t.a.startDaemon(extraArguments: args, environment: environment, logLevel: "info")
+    try t.b.startDaemon(extraArguments: args, environment: environment, logLevel: "info")
     var pw = Pseudowire()
     pw.encap = c.encap
     pw.ipv6 = c.ipv6
@@ -172,7 +180,7 @@ struct OffloadTests {
             #expect((a["tx_packets"] ?? 0) >= UInt64(total / (c.mtu ?? 1500)), "\(a)")
             #expect(a["tx_errors"] == 0 && b["tx_errors"] == 0 && a["rx_errors"] == 0 && b["rx_errors"] == 0)
             let dump = try t.a.l2tpOK("debug dump").stdout
-            #expect(dump.contains(c.offloads ? "offloads csum,tso,uso" : "offloads none"), "\(dump)")
+            #expect(dump.contains("offloads \(c.offloads ? c.tapOffloads ?? "csum,tso,uso" : "none")\n"), "\(dump)")
             #expect(dump.contains("rx_dropped 0"))
             if c.encap == "udp" {
                 #expect(dump.contains("gso \(c.expectGSO ? 1 : 0) gro \(c.offloads ? 1 : 0)"), "\(dump)")
@@ -181,10 +189,14 @@ struct OffloadTests {
     }
 
     @Test("UDP super-frames from an application (UDP_SEGMENT) cross as separate datagrams, every one intact",
-          arguments: [true, false])
-    func udpSegmentation(offloads: Bool) throws {
+          arguments: [
+              OffloadCase(name: "offloads", tunnelOptions: "udp_csum on", expectGSO: true),
+              // The kernel segments the application's super-frames itself before the TAP.
+              OffloadCase(name: "TAP without USO", tunnelOptions: "udp_csum on", tapOffloads: "csum,tso", expectGSO: true),
+              OffloadCase(name: "--no-offloads", tunnelOptions: "udp_csum on", offloads: false),
+          ])
+    func udpSegmentation(_ c: OffloadCase) throws {
         try withTopology(startDaemons: false) { t in
-            let c = OffloadCase(name: "", tunnelOptions: "udp_csum on", offloads: offloads, expectGSO: offloads)
             let pw = try offloadPseudowire(t, c)
             let sink = try Transfer.write("udp-sink", Transfer.udpSink)
             let source = try Transfer.write("udp-source", Transfer.udpSource)
@@ -197,6 +209,26 @@ struct OffloadTests {
             let after = try sessionStats(t.a)[pw.sessionA]?["tx_packets"] ?? 0
             #expect(after - before >= 2000, "one L2TP packet per datagram: \(after - before)")
         }
+    }
+
+    @Test("TAPOffloads(names:) reads what description writes, and nothing else")
+    func offloadNames() {
+        for o: TAPOffloads in [[], .checksum, [.checksum, .tcpSegmentation], .all, [.checksum, .udpSegmentation]] {
+            #expect(TAPOffloads(names: o.description) == o, "\(o)")
+        }
+        #expect(TAPOffloads(names: "uso,csum") == [.checksum, .udpSegmentation])
+        for bad in ["", "csum,", "gso", "CSUM", "csum,,tso", "none,csum"] {
+            #expect(TAPOffloads(names: bad) == nil, "\(bad)")
+        }
+    }
+
+    @Test("L2TPD_TAP_OFFLOADS other than a list of csum, tso, uso or none: l2tpd refuses to start, saying why")
+    func invalidTAPOffloads() throws {
+        let r = try Command.run(
+            ["env", "L2TPD_TAP_OFFLOADS=csum,gso", Binaries.l2tpd, "--control-socket", NSTemporaryDirectory() + "l2tpd-bad-\(getpid()).sock"],
+            timeout: 20)
+        #expect(r.status == 1, "\(r)")
+        #expect(r.stderr.contains("L2TPD_TAP_OFFLOADS=csum,gso: expected a comma list of csum, tso and uso, or none"), "\(r)")
     }
 
     @Test("On the wire: L2TP packets no larger than the path MTU, inner TCP checksums valid (tshark)",
