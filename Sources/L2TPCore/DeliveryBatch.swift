@@ -24,7 +24,10 @@ public final class DeliveryBatch {
     private let entries: UnsafeMutablePointer<Entry>
     private let taken: UnsafeMutablePointer<Bool>
     private let frames: UnsafeMutablePointer<UnsafeMutableRawBufferPointer>
-    public private(set) var count = 0
+    /// The number of queued frames, kept outside the object: a stored `var` costs an exclusivity
+    /// check and a retain of the batch on every append.
+    private let queued: UnsafeMutablePointer<Int>
+    public var count: Int { queued.pointee }
 
     /// The worker's coalescer, lent to devices during `flush`.
     public let coalescer: Coalescer
@@ -40,6 +43,8 @@ public final class DeliveryBatch {
         entries = .allocate(capacity: capacity)
         taken = .allocate(capacity: capacity)
         frames = .allocate(capacity: capacity)
+        queued = .allocate(capacity: 1)
+        queued.initialize(to: 0)
         scratch = .allocate(byteCount: scratchSize, alignment: 16)
     }
 
@@ -47,6 +52,7 @@ public final class DeliveryBatch {
         entries.deallocate()
         taken.deallocate()
         frames.deallocate()
+        queued.deallocate()
         scratch.deallocate()
     }
 
@@ -54,14 +60,15 @@ public final class DeliveryBatch {
     /// session alive (it is: the worker holds the table it was found in). No reference is taken.
     @inline(__always)
     public func append(_ frame: UnsafeMutableRawBufferPointer, from session: Session) {
-        if count == capacity { flush() }
-        entries[count] = Entry(session: Unmanaged.passUnretained(session), frame: frame)
-        count += 1
+        if queued.pointee == capacity { flush() }
+        entries[queued.pointee] = Entry(session: Unmanaged.passUnretained(session), frame: frame)
+        queued.pointee += 1
     }
 
     /// Hands every queued frame to its session's device: each device once, its frames in arrival
     /// order. A session without a device (unit tests that only count) gets nothing.
     public func flush() {
+        let count = queued.pointee
         guard count > 0 else { return }
         for i in 0..<count { taken[i] = false }
         for i in 0..<count where !taken[i] {
@@ -76,6 +83,6 @@ public final class DeliveryBatch {
             guard let device = entries[i].session._withUnsafeGuaranteedRef({ $0.device }) else { continue }
             device.deliver(UnsafeBufferPointer(start: frames, count: n), batch: self)
         }
-        count = 0
+        queued.pointee = 0
     }
 }

@@ -146,9 +146,10 @@ extension Session {
         tunnel.stats.rxBytes.wrappingAdd(UInt64(length), ordering: .relaxed)
         stats.rxPackets.wrappingAdd(1, ordering: .relaxed)
         stats.rxBytes.wrappingAdd(UInt64(length), ordering: .relaxed)
-        if let batch {
+        if batch != nil {
             // The worker's own receive buffer: writable, and valid until the batch is flushed.
-            batch.append(UnsafeMutableRawBufferPointer(mutating: frame), from: self)
+            // (Optional chaining borrows the batch; `if let` would retain it for every frame.)
+            batch?.append(UnsafeMutableRawBufferPointer(mutating: frame), from: self)
         } else {
             device?.deliver(frame)
         }
