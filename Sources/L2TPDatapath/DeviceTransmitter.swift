@@ -6,6 +6,8 @@
 //  1. read() frames from the TAP until it is empty or the batch is full. With a virtio-net header
 //     (offloads on), each read starts with it:
 //     a. no GSO: finish a partial checksum (NEEDS_CSUM) in place, as skb_checksum_help would;
+//        consecutive frames of one size (the last may be shorter) join one UDP GSO message where
+//        the transport allows, so a burst of small packets costs the stack one send;
 //     b. a TCP/UDP super-frame (up to 64 KiB): split into wire-sized segments — headers copied and
 //        fixed up in the worker's SegmentBatch, payloads left in place — then sent at once, since
 //        the next split reuses the batch.
@@ -15,6 +17,7 @@
 //     else as one datagram each. Count tx packets/bytes per L2TP packet, or tx_errors.
 // Runs on one worker; this worker is the only writer of the session's Ns.
 
+import Glibc
 import L2TPCore
 import L2TPEncap
 import L2TPOffload
@@ -31,6 +34,18 @@ final class DeviceTransmitter: WorkerHandler {
     /// before Linux 6.9).
     static let maxSegmentedBytes = 65_000
     static let maxSegmentedPackets = 64
+
+    /// The largest datagram that may join a UDP GSO message of separate frames: the route MTU less
+    /// IP and UDP headers (the kernel refuses GSO segments that would need fragmenting). Read once,
+    /// at the first frame; -1 until then.
+    private var largestSegment = -1
+
+    /// The UDP GSO message separate frames are joining: its datagram size, datagrams and bytes.
+    private struct Run {
+        var size: Int
+        var packets: Int
+        var bytes: Int
+    }
 
     init(fd: FileDescriptor, session: Session, transport: any TunnelTransport, virtioHeader: Bool) {
         self.fd = fd
@@ -73,6 +88,7 @@ final class DeviceTransmitter: WorkerHandler {
             gather.reset()
             var n = 0
             var invalid = 0
+            var run: Run?
             while n < Worker.batchSize {
                 let data = buffers.data(n)
                 guard case .success(.value(let len)) = fd.read(into: data - vnet, count: buffers.capacity + vnet),
@@ -89,14 +105,29 @@ final class DeviceTransmitter: WorkerHandler {
                         invalid += 1
                         continue
                     }
-                    if !gather.hasRoom(pieces: 1) { send(worker) }
                     let h = session.writeHeader(before: data)
+                    let size = h + length
+                    if var r = run, gather.hasRoom(pieces: 1), size <= r.size, r.packets < Self.maxSegmentedPackets,
+                        r.bytes + size <= Self.maxSegmentedBytes
+                    {
+                        // Joins the open message; a shorter datagram is its last.
+                        if r.packets == 1 { gather.setSegmentSize(r.size) }
+                        gather.append(data - h, count: size)
+                        worker.packetsPerMessage[gather.messageCount - 1] += 1
+                        r.packets += 1
+                        r.bytes += size
+                        run = size < r.size ? nil : r
+                        continue
+                    }
+                    if !gather.hasRoom(pieces: 1) { send(worker) }
                     worker.packetsPerMessage[gather.messageCount] = 1
                     gather.beginMessage()
-                    gather.append(data - h, count: h + length)
+                    gather.append(data - h, count: size)
+                    run = size <= segmentLimit() ? Run(size: size, packets: 1, bytes: size) : nil
                     continue
                 }
                 // The segments' headers live in the worker's SegmentBatch until the next split.
+                run = nil
                 send(worker)
                 guard case .segments(let count) = worker.segments.split(data, length: length, header: header) else {
                     invalid += 1
@@ -150,7 +181,17 @@ final class DeviceTransmitter: WorkerHandler {
         }
     }
 
-    /// Sends what the gather vector holds and counts it per L2TP packet.
+    /// The largest datagram separate frames may join a UDP GSO message with; 0: none may.
+    @inline(__always)
+    private func segmentLimit() -> Int {
+        guard transport.segmentationOffload else { return 0 }
+        if largestSegment < 0 { largestSegment = max(0, (transport.pathMTU() ?? 0) - transport.networkOverhead) }
+        return largestSegment
+    }
+
+    /// Sends what the gather vector holds and counts it per L2TP packet. A UDP GSO message the kernel
+    /// refuses (EINVAL, EIO, EMSGSIZE, EOPNOTSUPP: an IPsec policy, a route MTU that shrank) is
+    /// counted as lost and ends UDP GSO on the tunnel: from then on every datagram is sent alone.
     private func send(_ worker: Worker) {
         let gather = worker.gather
         guard gather.messageCount > 0 else { return }
@@ -158,7 +199,16 @@ final class DeviceTransmitter: WorkerHandler {
         var packets = 0
         var failedPackets = 0
         for m in 0..<gather.messageCount {
-            if gather.wasSent(m) { packets += worker.packetsPerMessage[m] } else { failedPackets += worker.packetsPerMessage[m] }
+            if gather.wasSent(m) {
+                packets += worker.packetsPerMessage[m]
+                continue
+            }
+            failedPackets += worker.packetsPerMessage[m]
+            guard worker.packetsPerMessage[m] > 1, let e = gather.error(m) else { continue }
+            switch e.rawValue {
+            case EINVAL, EIO, EMSGSIZE, EOPNOTSUPP: transport.refuseSegmentationOffload()
+            default: break
+            }
         }
         session.countTransmitted(packets: packets, bytes: result.sentBytes)
         session.countTransmitErrors(failedPackets)

@@ -36,10 +36,14 @@ public protocol TunnelTransport: AnyObject, Sendable {
     func pathMTU() -> Int?
     /// `sendFD` takes UDP GSO messages (UDP_SEGMENT): several equal datagrams in one send.
     var segmentationOffload: Bool { get }
+    /// The kernel refused a UDP GSO message although `segmentationOffload` said it would take it
+    /// (an IPsec policy on the route, a route MTU that shrank): send one datagram at a time from now on.
+    func refuseSegmentationOffload()
 }
 
 extension TunnelTransport {
     public var segmentationOffload: Bool { false }
+    public func refuseSegmentationOffload() {}
 }
 
 /// How the datapath must read a receive socket: which demultiplexer applies and what precedes L2TP.

@@ -5,6 +5,7 @@
 import Glibc
 import L2TPSystem
 import L2TPWire
+import Synchronization
 
 /// What TUNNEL_CREATE asks of a kernel-created (unmanaged) tunnel socket.
 public struct TunnelSocketConfig: Equatable, Sendable {
@@ -66,8 +67,10 @@ public final class UDPTransport: TunnelTransport {
     public var sendFD: FileDescriptor { socket.fd }
     public var networkOverhead: Int { (addressing.isIPv6 ? 40 : 20) + 8 }
     /// UDP GSO sends (UDP_SEGMENT) were asked for, and the socket computes checksums: the kernel
-    /// refuses GSO on a socket that sends zero checksums (SO_NO_CHECK, UDP_NO_CHECK6_TX).
-    public let segmentationOffload: Bool
+    /// refuses GSO on a socket that sends zero checksums (SO_NO_CHECK, UDP_NO_CHECK6_TX). Turned
+    /// off for good if the kernel refuses a GSO send all the same.
+    public var segmentationOffload: Bool { segmenting.load(ordering: .relaxed) }
+    private let segmenting: Atomic<Bool>
     /// UDP GRO (UDP_GRO) is on: a read may return several datagrams of one size, coalesced.
     public let receiveCoalescing: Bool
 
@@ -79,7 +82,7 @@ public final class UDPTransport: TunnelTransport {
         let option = { (level: Int32, name: Int32) in ((try? socket.option(level: level, name: name)) ?? 0) != 0 }
         let zeroChecksums = addressing.isIPv6
             ? option(IPProtocol.udp, IPProtocol.udpNoCheck6Tx) : option(SOL_SOCKET, SO_NO_CHECK)
-        segmentationOffload = offloads && !zeroChecksums
+        segmenting = Atomic(offloads && !zeroChecksums)
         receiveCoalescing = coalesce
             && (try? socket.setOption(level: IPProtocol.udp, name: IPProtocol.udpGRO, value: 1)) != nil
     }
@@ -141,6 +144,8 @@ public final class UDPTransport: TunnelTransport {
     }
 
     public func pathMTU() -> Int? { TunnelSocketOptions.pathMTU(socket, ipv6: addressing.isIPv6) }
+
+    public func refuseSegmentationOffload() { segmenting.store(false, ordering: .relaxed) }
 
     public func close() { socket.close() }
 }

@@ -17,8 +17,8 @@ public final class GatherVector: @unchecked Sendable {
     private let pieces: UnsafeMutablePointer<iovec>
     private static let controlSpace = 32
     private let control: UnsafeMutableRawPointer
-    /// Per message, after `send`: whether the kernel took it.
-    private let accepted: UnsafeMutablePointer<Bool>
+    /// Per message, after `send`: 0 if the kernel took it, else the errno it refused it with.
+    private let status: UnsafeMutablePointer<Int32>
     /// Messages begun since `reset`.
     public private(set) var messageCount = 0
     private var pieceCount = 0
@@ -31,15 +31,15 @@ public final class GatherVector: @unchecked Sendable {
         self.pieces = .allocate(capacity: pieces)
         self.pieces.initialize(repeating: iovec(), count: pieces)
         control = .allocate(byteCount: messages * Self.controlSpace, alignment: 8)
-        accepted = .allocate(capacity: messages)
-        accepted.initialize(repeating: false, count: messages)
+        status = .allocate(capacity: messages)
+        status.initialize(repeating: 0, count: messages)
     }
 
     deinit {
         headers.deallocate()
         pieces.deallocate()
         control.deallocate()
-        accepted.deallocate()
+        status.deallocate()
     }
 
     @inline(__always)
@@ -64,13 +64,21 @@ public final class GatherVector: @unchecked Sendable {
         headers[m].msg_hdr.msg_iovlen = 0
         headers[m].msg_hdr.msg_flags = 0
         if segmentSize > 0 {
-            CL2TP_cmsg_put_u16(
-                &headers[m].msg_hdr, control + m * Self.controlSpace, Self.controlSpace, CL2TP_SOL_UDP,
-                CL2TP_UDP_SEGMENT, UInt16(truncatingIfNeeded: segmentSize))
+            setSegmentSize(segmentSize)
         } else {
             headers[m].msg_hdr.msg_control = nil
             headers[m].msg_hdr.msg_controllen = 0
         }
+    }
+
+    /// Makes the current message a UDP GSO send of `segmentSize`-byte datagrams (UDP_SEGMENT), for a
+    /// message that turns out to have more than one.
+    @inline(__always)
+    public func setSegmentSize(_ segmentSize: Int) {
+        let m = messageCount - 1
+        CL2TP_cmsg_put_u16(
+            &headers[m].msg_hdr, control + m * Self.controlSpace, Self.controlSpace, CL2TP_SOL_UDP,
+            CL2TP_UDP_SEGMENT, UInt16(truncatingIfNeeded: segmentSize))
     }
 
     /// Appends a piece to the current message.
@@ -95,15 +103,16 @@ public final class GatherVector: @unchecked Sendable {
             if r > 0 {
                 for i in offset..<offset + Int(r) {
                     sentBytes += Int(headers[i].msg_len)
-                    accepted[i] = true
+                    status[i] = 0
                 }
                 sent += Int(r)
                 offset += Int(r)
                 continue
             }
             if r == -EINTR { continue }
-            lastError = Errno(r == 0 ? EIO : -r)
-            accepted[offset] = false
+            let error = r == 0 ? EIO : -r
+            lastError = Errno(error)
+            status[offset] = error
             failed += 1
             offset += 1
         }
@@ -112,7 +121,11 @@ public final class GatherVector: @unchecked Sendable {
 
     /// Whether the last `send` got message `m` out.
     @inline(__always)
-    public func wasSent(_ m: Int) -> Bool { accepted[m] }
+    public func wasSent(_ m: Int) -> Bool { status[m] == 0 }
+
+    /// Why the last `send` did not get message `m` out; nil if it did.
+    @inline(__always)
+    public func error(_ m: Int) -> Errno? { status[m] == 0 ? nil : Errno(status[m]) }
 
     /// The number of pieces of message `m` and their bytes (tests).
     public func message(_ m: Int) -> (pieces: Int, bytes: Int) {

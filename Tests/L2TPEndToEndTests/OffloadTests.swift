@@ -211,6 +211,28 @@ struct OffloadTests {
         }
     }
 
+    @Test("A UDP GSO send the kernel refuses ends GSO on that tunnel; the transfer carries on, one datagram at a time")
+    func refusedSegmentation() throws {
+        try withTopology(startDaemons: false) { t in
+            let pw = try offloadPseudowire(t, OffloadCase(name: "", expectGSO: true))
+            #expect(try t.a.l2tpOK("debug dump").stdout.contains("gso 1"))
+            // The kernel refuses (EINVAL) GSO datagrams that would need fragmenting: shrink the route
+            // MTU under the pseudowire's (1446 + headers). Single datagrams are fragmented as before.
+            for h in [t.a, t.b] { try h.check(["ip", "link", "set", h.veth, "mtu", "1000"]) }
+            let sink = try Transfer.write("tcp-sink", Transfer.tcpSink)
+            let source = try Transfer.write("tcp-source", Transfer.tcpSource)
+            let r = try runPair(
+                sender: t.a, receiver: t.b, sink: ["python3", sink, pw.innerB, "7004"],
+                source: ["python3", source, pw.innerB, "7004", "\(8 << 20)", "3"])
+            #expect(!r.sink.isEmpty && r.sink == r.source, "sink: \(r.sink) source: \(r.source)")
+            let dump = try t.a.l2tpOK("debug dump").stdout
+            #expect(dump.contains("gso 0"), "\(dump)")
+            // The refused messages were counted as transmit errors (their datagrams were lost).
+            let a = try sessionStats(t.a)[pw.sessionA] ?? [:]
+            #expect((a["tx_errors"] ?? 0) > 0, "\(a)")
+        }
+    }
+
     @Test("TAPOffloads(names:) reads what description writes, and nothing else")
     func offloadNames() {
         for o: TAPOffloads in [[], .checksum, [.checksum, .tcpSegmentation], .all, [.checksum, .udpSegmentation]] {
