@@ -93,30 +93,7 @@ public final class GatherVector: @unchecked Sendable {
     /// and counted; the rest are still sent. The corresponding C function is `sendmmsg`.
     /// - Returns: messages sent and their bytes, messages refused, and the last error seen.
     public func send(on fd: FileDescriptor) -> (sent: Int, sentBytes: Int, failed: Int, error: Errno?) {
-        var offset = 0
-        var sent = 0
-        var sentBytes = 0
-        var failed = 0
-        var lastError: Errno?
-        while offset < messageCount {
-            let r = CL2TP_sendmmsg(fd.rawValue, headers + offset, UInt32(messageCount - offset), 0)
-            if r > 0 {
-                for i in offset..<offset + Int(r) {
-                    sentBytes += Int(headers[i].msg_len)
-                    status[i] = 0
-                }
-                sent += Int(r)
-                offset += Int(r)
-                continue
-            }
-            if r == -EINTR { continue }
-            let error = r == 0 ? EIO : -r
-            lastError = Errno(error)
-            status[offset] = error
-            failed += 1
-            offset += 1
-        }
-        return (sent, sentBytes, failed, lastError)
+        sendEachMessage(headers, count: messageCount, on: fd, status: status)
     }
 
     /// Whether the last `send` got message `m` out.

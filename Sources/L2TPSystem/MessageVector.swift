@@ -92,24 +92,40 @@ public final class MessageVector: @unchecked Sendable {
     /// - Returns: how many messages (and bytes) were sent, how many failed, and the last error seen.
     @inline(__always)
     public func send(on fd: FileDescriptor, count n: Int) -> (sent: Int, sentBytes: Int, failed: Int, error: Errno?) {
-        var offset = 0
-        var sent = 0
-        var sentBytes = 0
-        var failed = 0
-        var lastError: Errno?
-        while offset < n {
-            let r = CL2TP_sendmmsg(fd.rawValue, headers + offset, UInt32(n - offset), 0)
-            if r > 0 {
-                for i in offset..<offset + Int(r) { sentBytes += iovecs[i].iov_len }
-                sent += Int(r)
-                offset += Int(r)
-                continue
-            }
-            if r == -EINTR { continue }
-            lastError = Errno(r == 0 ? EIO : -r)
-            failed += 1
-            offset += 1
-        }
-        return (sent, sentBytes, failed, lastError)
+        sendEachMessage(headers, count: n, on: fd, status: nil)
     }
+}
+
+/// `sendmmsg` of `headers[0..<count]` until every message is sent or refused: a message the kernel
+/// refuses is skipped (its errno in `status`, which gets 0 for the sent ones) and the rest still go.
+/// - Returns: messages sent and their bytes, messages refused, and the last error seen.
+@inline(__always)
+func sendEachMessage(
+    _ headers: UnsafeMutablePointer<CL2TP_mmsghdr>, count n: Int, on fd: FileDescriptor,
+    status: UnsafeMutablePointer<Int32>?
+) -> (sent: Int, sentBytes: Int, failed: Int, error: Errno?) {
+    var offset = 0
+    var sent = 0
+    var sentBytes = 0
+    var failed = 0
+    var lastError: Errno?
+    while offset < n {
+        let r = CL2TP_sendmmsg(fd.rawValue, headers + offset, UInt32(n - offset), 0)
+        if r > 0 {
+            for i in offset..<offset + Int(r) {
+                sentBytes += Int(headers[i].msg_len)
+                status?[i] = 0
+            }
+            sent += Int(r)
+            offset += Int(r)
+            continue
+        }
+        if r == -EINTR { continue }
+        let error = r == 0 ? EIO : -r
+        lastError = Errno(error)
+        status?[offset] = error
+        failed += 1
+        offset += 1
+    }
+    return (sent, sentBytes, failed, lastError)
 }

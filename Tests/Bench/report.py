@@ -228,26 +228,22 @@ def failure_lines(results):
 # MARK: - Formatting and files
 
 
+def stepped(value, steps, smallest):
+    """value formatted with the format of the first (threshold, format) it reaches, else smallest."""
+    for threshold, fmt in steps:
+        if value >= threshold:
+            return format(value, fmt)
+    return format(value, smallest)
+
+
 def number(value):
     """Three significant digits, no exponent."""
-    if value >= 100:
-        return f"{value:,.0f}"
-    if value >= 10:
-        return f"{value:.1f}"
-    if value >= 1:
-        return f"{value:.2f}"
-    return f"{value:.3f}"
+    return stepped(value, ((100, ",.0f"), (10, ".1f"), (1, ".2f")), ".3f")
 
 
 def ratio(value):
     """Two significant digits and an x: 0.036x, 1.6x, 29x."""
-    if value >= 10:
-        return f"{value:.0f}x"
-    if value >= 1:
-        return f"{value:.1f}x"
-    if value >= 0.1:
-        return f"{value:.2f}x"
-    return f"{value:.2g}x"
+    return stepped(value, ((10, ".0f"), (1, ".1f"), (0.1, ".2f")), ".2g") + "x"
 
 
 def verdict(ok):
