@@ -145,34 +145,27 @@ struct SourceScanner {
     }
 
     mutating func array(at path: ConfigPath) {
-        advance()
         var index = 0
-        while true {
-            skipTrivia(newlines: true)
-            guard let c = current else { return }
-            if c == ASCII.rightBracket {
-                advance()
-                return
-            }
-            if c == ASCII.comma {
-                advance()
-                continue
-            }
-            let start = position
+        elements(until: ASCII.rightBracket) { scanner in
             let element = path.appending(index: index)
-            note(element, line, explicit: true)
-            value(at: element)
+            scanner.note(element, scanner.line, explicit: true)
+            scanner.value(at: element)
             index += 1
-            if position == start { advance() }
         }
     }
 
     mutating func inlineTable(at path: ConfigPath) {
+        elements(until: ASCII.rightBrace) { $0.keyValue(in: path) }
+    }
+
+    /// The comma-separated elements of an array or inline table, from its opening bracket to
+    /// `closing` (or the end of the text); `element` scans one and always moves on.
+    private mutating func elements(until closing: UInt8, _ element: (inout SourceScanner) -> Void) {
         advance()
         while true {
             skipTrivia(newlines: true)
             guard let c = current else { return }
-            if c == ASCII.rightBrace {
+            if c == closing {
                 advance()
                 return
             }
@@ -181,7 +174,7 @@ struct SourceScanner {
                 continue
             }
             let start = position
-            keyValue(in: path)
+            element(&self)
             if position == start { advance() }
         }
     }

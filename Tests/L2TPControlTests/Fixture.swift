@@ -405,26 +405,6 @@ func messages(in datagram: [UInt8], sourceLocation: SourceLocation = #_sourceLoc
     }
 }
 
-/// Counters with distinct values where the kernel counts at tunnel level.
-func stats(
-    txPackets: UInt64 = 0, txBytes: UInt64 = 0, txErrors: UInt64 = 0, rxPackets: UInt64 = 0, rxBytes: UInt64 = 0,
-    rxSeqDiscards: UInt64 = 0, rxOOSPackets: UInt64 = 0, rxErrors: UInt64 = 0, rxCookieDiscards: UInt64 = 0,
-    rxInvalid: UInt64 = 0
-) -> L2TPStats {
-    var s = L2TPStats()
-    s.txPackets = txPackets
-    s.txBytes = txBytes
-    s.txErrors = txErrors
-    s.rxPackets = rxPackets
-    s.rxBytes = rxBytes
-    s.rxSeqDiscards = rxSeqDiscards
-    s.rxOOSPackets = rxOOSPackets
-    s.rxErrors = rxErrors
-    s.rxCookieDiscards = rxCookieDiscards
-    s.rxInvalid = rxInvalid
-    return s
-}
-
 // MARK: - Traffic
 
 /// Drives a session's counters through the core, the way datapath workers do.

@@ -49,26 +49,6 @@ struct Harness {
     var queued: Int { session.sequenceSnapshot.queue.count }
 }
 
-/// Counters built field by field, for readable expectations.
-func stats(
-    rxPackets: UInt64 = 0, rxBytes: UInt64 = 0, rxSeqDiscards: UInt64 = 0, rxOOSPackets: UInt64 = 0,
-    rxErrors: UInt64 = 0, rxCookieDiscards: UInt64 = 0, rxInvalid: UInt64 = 0, txPackets: UInt64 = 0,
-    txBytes: UInt64 = 0, txErrors: UInt64 = 0
-) -> L2TPStats {
-    var s = L2TPStats()
-    s.rxPackets = rxPackets
-    s.rxBytes = rxBytes
-    s.rxSeqDiscards = rxSeqDiscards
-    s.rxOOSPackets = rxOOSPackets
-    s.rxErrors = rxErrors
-    s.rxCookieDiscards = rxCookieDiscards
-    s.rxInvalid = rxInvalid
-    s.txPackets = txPackets
-    s.txBytes = txBytes
-    s.txErrors = txErrors
-    return s
-}
-
 /// The L2TP packet length of a sequenced data packet from the harness, for rx_bytes expectations.
 extension Harness {
     var sequencedPacketLength: UInt64 { UInt64(packet(ns: 0, tag: 0).count) }

@@ -247,7 +247,7 @@ import Testing
         #expect(
             tunnel.stats.snapshot
                 == stats(
-                    rxPackets: sa.rxPackets + sb.rxPackets, rxBytes: sa.rxBytes + sb.rxBytes, rxInvalid: 1,
-                    txPackets: 4, txBytes: 350, txErrors: 2))
+                    txPackets: 4, txBytes: 350, txErrors: 2,
+                    rxPackets: sa.rxPackets + sb.rxPackets, rxBytes: sa.rxBytes + sb.rxBytes, rxInvalid: 1))
     }
 }

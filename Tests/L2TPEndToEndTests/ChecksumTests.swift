@@ -5,13 +5,13 @@
 import Foundation
 import Testing
 
-/// Captures the UDP checksums of packets to `port` on `h`'s veth while `traffic` runs.
-func capturedChecksums(_ h: Host, port: UInt16, _ traffic: () throws -> Void) throws -> [String] {
-    let out = NSTemporaryDirectory() + "l2tpd-csum-\(h.namespace).txt"
+/// Captures `field` of every UDP packet to `port` on `h`'s veth while `traffic` runs.
+func captured(_ h: Host, port: UInt16, field: String, _ traffic: () throws -> Void) throws -> [String] {
+    let out = NSTemporaryDirectory() + "l2tpd-capture-\(h.namespace).txt"
     let p = Process()
     p.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
     p.arguments = ["netns", "exec", h.namespace, "tshark", "-n", "-l", "-i", h.veth, "-a", "duration:6",
-                   "-f", "udp dst port \(port)", "-T", "fields", "-e", "udp.checksum"]
+                   "-f", "udp dst port \(port)", "-T", "fields", "-e", field]
     _ = FileManager.default.createFile(atPath: out, contents: nil)
     p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
     p.standardError = FileHandle.nullDevice
@@ -28,6 +28,11 @@ func capturedChecksums(_ h: Host, port: UInt16, _ traffic: () throws -> Void) th
     p.waitUntilExit()
     let text = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
     return text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+}
+
+/// The UDP checksums of packets to `port` on `h`'s veth while `traffic` runs.
+func capturedChecksums(_ h: Host, port: UInt16, _ traffic: () throws -> Void) throws -> [String] {
+    try captured(h, port: port, field: "udp.checksum", traffic)
 }
 
 @Suite("UDP checksums on the wire", .serialized, .timeLimit(.minutes(2)))
