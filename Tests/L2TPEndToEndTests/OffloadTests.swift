@@ -211,6 +211,29 @@ struct OffloadTests {
         }
     }
 
+    @Test("Separate frames of one size read together leave as one UDP GSO message; every datagram arrives intact")
+    func smallFramesBatched() throws {
+        try withTopology(startDaemons: false) { t in
+            // Without USO on the TAP the kernel splits the application's super-frames into separate
+            // frames before l2tpd reads them: bursts of equal frames.
+            let c = OffloadCase(name: "", tapOffloads: "csum,tso", expectGSO: true)
+            let pw = try offloadPseudowire(t, c)
+            let sink = try Transfer.write("udp-sink", Transfer.udpSink)
+            let source = try Transfer.write("udp-source", Transfer.udpSource)
+            var r = (sink: "", source: "")
+            // veth passes a UDP GSO message whole, so B's capture sees it as one packet larger than
+            // any datagram (1000 bytes of payload: 1,096 bytes on the wire alone).
+            let lengths = try captured(t.b, port: pw.portB, field: "frame.len") {
+                r = try runPair(
+                    sender: t.a, receiver: t.b, sink: ["python3", sink, pw.innerB, "7005", "1000"],
+                    source: ["python3", source, pw.innerB, "7005", "1000", "40", "50"])
+            }
+            #expect(r.sink == "2000 2000", "received, intact: \(r.sink)")
+            let largest = lengths.compactMap { Int($0) }.max() ?? 0
+            #expect(largest > 2000, "largest packet on B's veth: \(largest) of \(lengths.count)")
+        }
+    }
+
     @Test("A UDP GSO send the kernel refuses ends GSO on that tunnel; the transfer carries on, one datagram at a time")
     func refusedSegmentation() throws {
         try withTopology(startDaemons: false) { t in
