@@ -36,10 +36,7 @@ let package = Package(
         .target(name: "L2TPCore", dependencies: ["L2TPWire", "L2TPOffload"]),
         .target(name: "L2TPEncap", dependencies: ["L2TPCore", "L2TPSystem"]),
         .target(name: "L2TPEthernet", dependencies: ["L2TPCore", "L2TPSystem", "L2TPOffload"]),
-        .target(
-            name: "L2TPDatapath",
-            dependencies: ["L2TPCore", "L2TPSystem", "L2TPEncap", "L2TPEthernet", "L2TPOffload"]
-        ),
+        .target(name: "L2TPDatapath", dependencies: ["L2TPCore", "L2TPSystem"]),
 
         // Control plane.
         .target(name: "L2TPNetlink", dependencies: ["CNetlink", "CL2TPLinux", "L2TPWire"]),
@@ -77,7 +74,7 @@ let package = Package(
         .testTarget(name: "L2TPCoreTests", dependencies: ["L2TPCore", "L2TPTestSupport"]),
         .testTarget(name: "L2TPOffloadTests", dependencies: ["L2TPOffload", "L2TPTestSupport"]),
         .testTarget(name: "L2TPNetlinkTests", dependencies: ["L2TPNetlink", "L2TPTestSupport"]),
-        .testTarget(name: "L2TPControlTests", dependencies: ["L2TPControl", "L2TPTestSupport"]),
+        .testTarget(name: "L2TPControlTests", dependencies: ["L2TPControl", "L2TPDaemon", "L2TPTestSupport"]),
         .testTarget(name: "L2TPToolTests", dependencies: ["L2TPTool", "L2TPNetlink"]),
         .testTarget(name: "L2TPConfigTests", dependencies: ["L2TPConfig", "L2TPNetlink"]),
         .testTarget(

@@ -10,10 +10,9 @@ extension ControlPlane {
     public func debugDump() -> String {
         var out = ""
         for tunnel in registry.tunnelsInOrder {
-            let endpoint = tunnelEndpoints[tunnel.id]
             out += "TUNNEL \(tunnel.id) peer \(tunnel.peerID) version \(tunnel.version.rawValue) encap \(tunnel.encap)"
             out += " debug \(tunnel.debug.load(ordering: .relaxed))\n"
-            if let endpoint { out += "  \(endpoint.debugDescription)\n" }
+            if let transport = tunnel.transport { out += "  \(transport.debugDescription)\n" }
             out += "  " + Self.describe(tunnel.stats.snapshot) + "\n"
             for s in registry.sessionsInOrder(of: tunnel.id) {
                 let seq = s.sequenceSnapshot
@@ -27,7 +26,7 @@ extension ControlPlane {
                 out += "    nr \(seq.nr) ns \(s.nextNs) nr_max \(seq.nrMax) nr_window_size \(seq.windowSize)"
                 out += " nr_oos \(seq.nrOOS) nr_oos_count \(seq.nrOOSCount) reorder_skip \(flag(seq.reorderSkip))"
                 out += " reorder_q \(seq.queue.count)\n"
-                if let endpoint = sessionEndpoint(of: s) { out += "    \(endpoint.debugDescription)\n" }
+                if let device = s.device { out += "    \(device.debugDescription)\n" }
                 out += "    " + Self.describe(s.stats.snapshot) + "\n"
             }
         }

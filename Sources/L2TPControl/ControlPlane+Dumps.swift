@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-// Dumps packed into datagrams, and the small helpers every handler shares.
+// Dumps packed into datagrams.
 
 import Glibc
 import L2TPCore
@@ -36,12 +36,5 @@ extension ControlPlane {
         current += done
         datagrams.append(current)
         return datagrams
-    }
-
-    /// The kernel keeps recv_seq, send_seq and lns_mode in 1-bit fields: only the low bit counts.
-    func bit(_ value: UInt8?) -> Bool { (value ?? 0) & 1 != 0 }
-
-    func missing(_ attribute: String) -> NetlinkError {
-        NetlinkError(EINVAL, "missing \(attribute)")
     }
 }

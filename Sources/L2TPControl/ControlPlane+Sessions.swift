@@ -7,74 +7,60 @@ import L2TPNetlink
 import L2TPWire
 
 extension ControlPlane {
+    /// Flow: find the tunnel, read the request (SessionCreateRequest: the kernel's checks and errnos),
+    /// refuse an unregistered pseudowire and an id taken in its scope, have the pseudowire create the
+    /// device, build the Session around it, register and publish it, then have the datapath read it.
     func sessionCreate(_ a: L2TPAttributes, _ ctx: RequestContext, _ out: inout ControlOutput)
         throws(NetlinkError)
     {
-        guard let connID = a.connID else { throw missing("L2TP_ATTR_CONN_ID") }
-        guard let tunnel = registry.tunnel(TunnelID(connID)),
-            let tunnelEndpoint = tunnelEndpoints[tunnel.id]
-        else { throw NetlinkError(ENODEV, "tunnel \(connID) does not exist") }
-        guard let sessionID = a.sessionID else { throw missing("L2TP_ATTR_SESSION_ID") }
-        guard let peerSessionID = a.peerSessionID else { throw missing("L2TP_ATTR_PEER_SESSION_ID") }
-        guard let pwRaw = a.pwType else { throw missing("L2TP_ATTR_PW_TYPE") }
-        guard pwRaw < PseudowireType.limit else {
-            throw NetlinkError(EINVAL, "L2TP_ATTR_PW_TYPE \(pwRaw) is out of range (at most \(PseudowireType.limit - 1))")
+        guard let connID = a.connID else { throw .missing("L2TP_ATTR_CONN_ID") }
+        guard let tunnel = registry.tunnel(TunnelID(connID)) else {
+            throw NetlinkError(ENODEV, "tunnel \(connID) does not exist")
         }
-        if tunnel.version == .v2 && pwRaw != PseudowireType.ppp.rawValue {
-            throw NetlinkError(EPROTONOSUPPORT, "L2TPv2 tunnels carry PPP sessions only (L2TP_ATTR_PW_TYPE 7)")
+        let request = try SessionCreateRequest(a, version: tunnel.version)
+        guard let pwType = PseudowireType(rawValue: request.pseudowireType),
+            let factory = registrations.pseudowires[pwType]
+        else {
+            throw NetlinkError(EPROTONOSUPPORT, "pseudowire type \(request.pseudowireType) is not supported by this l2tpd")
         }
-        var l2spec = L2SpecType.default
-        var cookie = Cookie.none
-        var peerCookie = Cookie.none
-        var ifname: String?
-        if tunnel.version == .v3 {
-            if let raw = a.l2specType {
-                guard let t = L2SpecType(rawValue: raw) else {
-                    throw NetlinkError(EINVAL, "L2TP_ATTR_L2SPEC_TYPE \(raw) is neither none (0) nor default (1)")
-                }
-                l2spec = t
-            }
-            if let bytes = a.cookie {
-                guard let c = Cookie(bytes: bytes) else { throw NetlinkError(EINVAL, "L2TP_ATTR_COOKIE is longer than 8 bytes") }
-                cookie = c
-            }
-            if let bytes = a.peerCookie {
-                guard let c = Cookie(bytes: bytes) else {
-                    throw NetlinkError(EINVAL, "L2TP_ATTR_PEER_COOKIE is longer than 8 bytes")
-                }
-                peerCookie = c
-            }
-            ifname = a.ifname
+        if registry.session(tunnelID: tunnel.id, sessionID: request.id) != nil {
+            throw NetlinkError(EEXIST, "session \(request.id) already exists in tunnel \(connID)")
         }
-        guard let pwType = PseudowireType(rawValue: pwRaw), let factory = pseudowires[pwRaw] else {
-            throw NetlinkError(EPROTONOSUPPORT, "pseudowire type \(pwRaw) is not supported by this l2tpd")
-        }
-        let id = SessionID(sessionID)
-        if registry.session(tunnelID: tunnel.id, sessionID: id) != nil {
-            throw NetlinkError(EEXIST, "session \(sessionID) already exists in tunnel \(connID)")
-        }
-        let session = Session(
-            id: id, peerID: SessionID(peerSessionID), tunnel: tunnel, pseudowireType: pwType, cookie: cookie,
-            peerCookie: peerCookie, l2spec: l2spec, recvSeq: bit(a.recvSeq), sendSeq: bit(a.sendSeq),
-            lnsMode: bit(a.lnsMode), reorderTimeout: a.recvTimeout ?? 0, debug: a.debug ?? 0)
         // Check the id scope before creating a device, so a collision does not leave a device behind.
         do {
-            try registry.check(session)
+            try registry.check(request.id, in: tunnel)
         } catch {
-            throw NetlinkError(EEXIST, "session id \(sessionID) is already in use (L2TPv3 ids are global)")
+            throw NetlinkError(EEXIST, "session id \(request.id) is already in use (L2TPv3 ids are global)")
         }
-        let endpoint = try factory.createSession(session, tunnel: tunnelEndpoint, PseudowireRequest(interfaceName: ifname))
+        let headerLength = Session.headerLength(
+            version: tunnel.version, encap: tunnel.encap, cookieLength: request.cookie.count, l2spec: request.l2spec,
+            sendSeq: request.sendSeq)
+        let device: any PseudowireDevice
         do {
-            try registry.add(session)
+            device = try factory.createDevice(
+                PseudowireRequest(
+                    tunnel: tunnel, sessionID: request.id, interfaceName: request.interfaceName, headerLength: headerLength))
         } catch {
-            endpoint.close()
-            throw NetlinkError(EEXIST, "session id \(sessionID) is already in use")
+            throw NetlinkError(error)
         }
-        sessionEndpoints[ObjectIdentifier(session)] = endpoint
-        sessionRequests[ObjectIdentifier(session)] = a
+        let session = Session(
+            id: request.id, peerID: request.peerID, tunnel: tunnel, pseudowireType: pwType, cookie: request.cookie,
+            peerCookie: request.peerCookie, l2spec: request.l2spec, recvSeq: request.recvSeq, sendSeq: request.sendSeq,
+            lnsMode: request.lnsMode, reorderTimeout: request.reorderTimeout, debug: request.debug, device: device)
+        do {
+            try registry.add(session, info: request)
+        } catch {
+            device.close()
+            throw NetlinkError(EEXIST, "session id \(request.id) is already in use")
+        }
         session.trace(.registerSession)
         datapath.publish(registry.makeTable())
-        endpoint.attach()
+        do {
+            try datapath.add(device, for: session)
+        } catch {
+            deleteSession(session, attached: false)
+            throw NetlinkError(error)
+        }
         out.notifications.append(sessionMessage(session, command: .sessionCreate, flags: NetlinkFlags.ack, ctx))
     }
 
@@ -87,15 +73,14 @@ extension ControlPlane {
     }
 
     /// Removes one session: unpublish, wait for the datapath, close the device, purge its queue.
-    func deleteSession(_ session: Session) {
+    /// `attached: false`: the device was never added to the datapath.
+    func deleteSession(_ session: Session, attached: Bool = true) {
         session.trace(.deleteSession)
         registry.removeSession(tunnelID: session.tunnel.id, sessionID: session.id)
         datapath.publish(registry.makeTable())
-        let endpoint = sessionEndpoints.removeValue(forKey: ObjectIdentifier(session))
-        sessionRequests[ObjectIdentifier(session)] = nil
-        endpoint?.detach()
+        if attached, let device = session.device { datapath.remove(device, for: session) }
         datapath.synchronize()
-        endpoint?.close()
+        session.device?.close()
         session.purgeReorderQueue()
         session.trace(.freeSession)
     }
@@ -104,18 +89,13 @@ extension ControlPlane {
         throws(NetlinkError)
     {
         let session = try existingSession(a)
-        if let v = a.debug { session.debug.store(v, ordering: .relaxed) }
-        if let v = a.recvSeq { session.recvSeq.store(bit(v), ordering: .relaxed) }
-        if let v = a.sendSeq { session.sendSeq.store(bit(v), ordering: .relaxed) }
-        if let v = a.lnsMode { session.lnsMode.store(bit(v), ordering: .relaxed) }
-        if let v = a.recvTimeout { session.reorderTimeout.store(v, ordering: .relaxed) }
-        var requested = sessionRequests[ObjectIdentifier(session)] ?? L2TPAttributes()
-        if let v = a.debug { requested.debug = v }
-        if let v = a.recvSeq { requested.recvSeq = v & 1 }
-        if let v = a.sendSeq { requested.sendSeq = v & 1 }
-        if let v = a.lnsMode { requested.lnsMode = v & 1 }
-        if let v = a.recvTimeout { requested.recvTimeout = v }
-        sessionRequests[ObjectIdentifier(session)] = requested
+        let m = SessionModifyRequest(a)
+        if let v = m.debug { session.debug.store(v, ordering: .relaxed) }
+        if let v = m.recvSeq { session.recvSeq.store(v, ordering: .relaxed) }
+        if let v = m.sendSeq { session.sendSeq.store(v, ordering: .relaxed) }
+        if let v = m.lnsMode { session.lnsMode.store(v, ordering: .relaxed) }
+        if let v = m.reorderTimeout { session.reorderTimeout.store(v, ordering: .relaxed) }
+        registry.updateInfo(ofSession: session.id, in: session.tunnel.id) { $0 = $0.applying(m) }
         out.notifications.append(sessionMessage(session, command: .sessionModify, flags: NetlinkFlags.ack, ctx))
     }
 

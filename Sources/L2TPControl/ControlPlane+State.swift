@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // What exists and what it was asked to be, for the configuration file's reload: each tunnel's and
-// session's create request with later MODIFY values applied.
+// session's create request with later MODIFY values applied, as the attributes a client would send.
 
 import L2TPCore
 import L2TPNetlink
@@ -28,9 +28,10 @@ public struct RequestedSession: Sendable {
 extension ControlPlane {
     /// Every tunnel, in id order, as requested.
     public var requestedTunnels: [RequestedTunnel] {
-        registry.tunnelsInOrder.map { t in
-            RequestedTunnel(
-                id: t.id.rawValue, request: tunnelRequests[t.id] ?? L2TPAttributes(), managed: managedOwners[t.id] != nil)
+        registry.entries.keys.sorted().map { id in
+            let entry = registry.entries[id]!
+            return RequestedTunnel(
+                id: id.rawValue, request: entry.info.attributes, managed: entry.tunnel.controlOwner != nil)
         }
     }
 
@@ -39,7 +40,8 @@ extension ControlPlane {
         registry.allSessionsInOrder.map { s in
             RequestedSession(
                 tunnelID: s.tunnel.id.rawValue, id: s.id.rawValue,
-                request: sessionRequests[ObjectIdentifier(s)] ?? L2TPAttributes(), ifname: s.ifname)
+                request: registry.info(ofSession: s.id, in: s.tunnel.id)?.attributes ?? L2TPAttributes(),
+                ifname: s.ifname)
         }
     }
 }

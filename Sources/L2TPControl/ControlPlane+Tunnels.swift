@@ -8,77 +8,52 @@ import L2TPSystem
 import L2TPWire
 
 extension ControlPlane {
+    /// Flow: read the request (TunnelCreateRequest: the kernel's checks and errnos), refuse a taken
+    /// id and an unregistered encapsulation, have the encapsulation open or adopt the socket, build
+    /// the Tunnel around its transport, register and publish it, then have the datapath read it.
     func tunnelCreate(_ a: L2TPAttributes, _ ctx: RequestContext, passing passed: inout Int32?, _ out: inout ControlOutput)
         throws(NetlinkError)
     {
-        guard let connID = a.connID else { throw missing("L2TP_ATTR_CONN_ID") }
-        guard let peerConnID = a.peerConnID else { throw missing("L2TP_ATTR_PEER_CONN_ID") }
-        guard let protoVersion = a.protoVersion else { throw missing("L2TP_ATTR_PROTO_VERSION") }
-        guard let encapType = a.encapType else { throw missing("L2TP_ATTR_ENCAP_TYPE") }
-        // Managed tunnels take their socket from the application; unmanaged ones name addresses.
-        let request = a.fd == nil ? unmanagedRequest(a) : nil
-        if a.fd == nil && request == nil {
-            throw NetlinkError(
-                EINVAL,
-                "an unmanaged tunnel needs L2TP_ATTR_IP_SADDR and L2TP_ATTR_IP_DADDR, or L2TP_ATTR_IP6_SADDR and L2TP_ATTR_IP6_DADDR")
+        let request = try TunnelCreateRequest(a)
+        if registry.tunnel(request.id) != nil { throw NetlinkError(EEXIST, "tunnel \(request.id) already exists") }
+        guard let factory = registrations.encapsulations[request.encap] else {
+            throw NetlinkError(EPROTONOSUPPORT, "encapsulation \(request.encap) is not available")
         }
-        guard let encap = EncapType(rawValue: encapType) else {
-            throw NetlinkError(EINVAL, "L2TP_ATTR_ENCAP_TYPE \(encapType) is neither UDP (0) nor IP (1)")
-        }
-        guard let version = ProtocolVersion(rawValue: protoVersion) else {
-            throw NetlinkError(EINVAL, "L2TP_ATTR_PROTO_VERSION \(protoVersion) is neither 2 nor 3")
-        }
-        if version == .v2 && encap == .ip {
-            throw NetlinkError(EPROTONOSUPPORT, "L2TPv2 is carried over UDP only; IP encapsulation needs L2TPv3")
-        }
-        let id = TunnelID(connID)
-        if registry.tunnel(id) != nil { throw NetlinkError(EEXIST, "tunnel \(connID) already exists") }
-        guard let factory = encaps[encap] else {
-            throw NetlinkError(EPROTONOSUPPORT, "encapsulation \(encap) is not available")
-        }
-        let tunnel = Tunnel(id: id, peerID: TunnelID(peerConnID), version: version, encap: encap, debug: a.debug ?? 0)
-        let endpoint: any TunnelEndpoint
-        if let request {
-            endpoint = try factory.openTunnel(tunnel, request)
-        } else {
+        let transport: any TunnelTransport
+        var owner: UInt64?
+        switch request.socket {
+        case .unmanaged(let socket):
+            do { transport = try factory.openTunnel(request.id, socket) } catch { throw NetlinkError(error) }
+        case .managed:
             // sockfd_lookup: the descriptor must have come with the request (SCM_RIGHTS).
             guard let fd = passed else {
                 throw NetlinkError(
                     EBADF, "L2TP_ATTR_FD given, but no socket was passed with the request (SCM_RIGHTS on the control socket)")
             }
-            endpoint = try factory.adoptTunnel(tunnel, socket: fd, owner: ctx.requester.connectionID)
+            do { transport = try factory.adoptTunnel(request.id, socket: fd) } catch { throw NetlinkError(error) }
             passed = nil
-            managedOwners[id] = ctx.requester.connectionID
+            owner = ctx.requester.connectionID
         }
+        let tunnel = Tunnel(
+            id: request.id, peerID: request.peerID, version: request.version, encap: request.encap, debug: request.debug,
+            transport: transport, controlOwner: owner, traceSink: traceSink)
         do {
-            try registry.add(tunnel)
+            try registry.add(tunnel, info: request)
         } catch {
-            endpoint.close()
-            throw NetlinkError(EEXIST, "tunnel \(connID) already exists")
+            transport.close()
+            throw NetlinkError(EEXIST, "tunnel \(request.id) already exists")
         }
-        tunnelEndpoints[id] = endpoint
-        tunnelRequests[id] = a
         tunnel.trace(.registerTunnel)
         datapath.publish(registry.makeTable())
-        endpoint.attach()
-        out.notifications.append(tunnelMessage(tunnel, command: .tunnelCreate, flags: NetlinkFlags.ack, ctx))
-    }
-
-    /// The socket parameters of an unmanaged tunnel; IPv6 addresses win when both pairs are given.
-    private func unmanagedRequest(_ a: L2TPAttributes) -> UnmanagedTunnelRequest? {
-        let pair: (IPAddress, IPAddress)
-        if let s = a.ip6Saddr, let d = a.ip6Daddr {
-            pair = (s, d)
-        } else if let s = a.ipSaddr, let d = a.ipDaddr {
-            pair = (s, d)
-        } else {
-            return nil
+        if let receiver = transport.receiver {
+            do {
+                try datapath.add(receiver, for: tunnel)
+            } catch {
+                deleteTunnels([tunnel.id], attached: false)
+                throw NetlinkError(error)
+            }
         }
-        let v6 = pair.0.isIPv6
-        return UnmanagedTunnelRequest(
-            local: pair.0, peer: pair.1, localPort: a.udpSport ?? 0, peerPort: a.udpDport ?? 0,
-            udpChecksum: a.udpCsum != nil, udp6ZeroChecksumTx: v6 && a.udpZeroCsum6Tx,
-            udp6ZeroChecksumRx: v6 && a.udpZeroCsum6Rx)
+        out.notifications.append(tunnelMessage(tunnel, command: .tunnelCreate, flags: NetlinkFlags.ack, ctx))
     }
 
     func tunnelDelete(_ a: L2TPAttributes, _ ctx: RequestContext, _ out: inout ControlOutput)
@@ -87,44 +62,38 @@ extension ControlPlane {
         let tunnel = try existingTunnel(a)
         // The kernel announces the deletion before it happens, with the full object.
         out.notifications.append(tunnelMessage(tunnel, command: .tunnelDelete, flags: NetlinkFlags.ack, ctx))
-        deleteTunnel(tunnel.id)
-    }
-
-    /// Removes a tunnel and its sessions. No per-session notifications, as in the kernel.
-    func deleteTunnel(_ id: TunnelID) {
-        deleteTunnels([id])
+        deleteTunnels([tunnel.id])
     }
 
     /// Removes tunnels and all their sessions at once: one publication, one grace period, then the
     /// devices are closed concurrently (each close waits for the kernel to unregister the device,
-    /// and those waits overlap) and the sockets after them.
-    func deleteTunnels(_ ids: [TunnelID]) {
+    /// and those waits overlap) and the transports after them. No per-session notifications, as in
+    /// the kernel. `attached: false`: the tunnels' receivers were never added to the datapath.
+    func deleteTunnels(_ ids: [TunnelID], attached: Bool = true) {
         var sessions: [Session] = []
-        var sockets: [any TunnelEndpoint] = []
         var tunnels: [Tunnel] = []
         for id in ids {
             guard let (tunnel, removed) = registry.removeTunnel(id) else { continue }
             tunnel.trace(.deleteTunnel)
             removed.forEach { $0.trace(.deleteSession) }
             tunnels.append(tunnel)
-            managedOwners[id] = nil
-            tunnelRequests[id] = nil
             sessions += removed
-            if let endpoint = tunnelEndpoints.removeValue(forKey: id) { sockets.append(endpoint) }
         }
-        guard !sessions.isEmpty || !sockets.isEmpty else { return }
+        guard !tunnels.isEmpty else { return }
         datapath.publish(registry.makeTable())
-        let devices = sessions.compactMap { sessionEndpoints.removeValue(forKey: ObjectIdentifier($0)) }
-        sessions.forEach { sessionRequests[ObjectIdentifier($0)] = nil }
-        devices.forEach { $0.detach() }
-        sockets.forEach { $0.detach() }
+        for s in sessions {
+            if let device = s.device { datapath.remove(device, for: s) }
+        }
+        for t in tunnels where attached {
+            if let receiver = t.transport?.receiver { datapath.remove(receiver, for: t) }
+        }
         datapath.synchronize()
-        concurrentlyForEach(devices) { $0.close() }
+        concurrentlyForEach(sessions.compactMap(\.device)) { $0.close() }
         sessions.forEach {
             $0.purgeReorderQueue()
             $0.trace(.freeSession)
         }
-        sockets.forEach { $0.close() }
+        tunnels.forEach { $0.transport?.close() }
         tunnels.forEach { $0.trace(.freeTunnel) }
     }
 
@@ -134,7 +103,7 @@ extension ControlPlane {
         let tunnel = try existingTunnel(a)
         if let debug = a.debug {
             tunnel.debug.store(debug, ordering: .relaxed)
-            tunnelRequests[tunnel.id]?.debug = debug
+            registry.updateInfo(of: tunnel.id) { $0.debug = debug }
         }
         out.notifications.append(tunnelMessage(tunnel, command: .tunnelModify, flags: NetlinkFlags.ack, ctx))
     }
@@ -148,14 +117,16 @@ extension ControlPlane {
     }
 
     private func existingTunnel(_ a: L2TPAttributes) throws(NetlinkError) -> Tunnel {
-        guard let connID = a.connID else { throw missing("L2TP_ATTR_CONN_ID") }
+        guard let connID = a.connID else { throw .missing("L2TP_ATTR_CONN_ID") }
         guard let tunnel = registry.tunnel(TunnelID(connID)) else {
             throw NetlinkError(ENODEV, "tunnel \(connID) does not exist")
         }
         return tunnel
     }
 
-    /// The attributes of a tunnel reply, in the kernel's order.
+    /// The attributes of a tunnel reply, in the kernel's order (l2tp_nl_tunnel_send): the socket's
+    /// addressing as l2tp_nl_tunnel_send_addr4/6 reads it back — ports and checksum settings only
+    /// for UDP, UDP_CSUM only for IPv4, the zero-checksum flags only for IPv6.
     func tunnelAttributes(_ tunnel: Tunnel) -> L2TPAttributes {
         var a = L2TPAttributes()
         a.protoVersion = tunnel.version.rawValue
@@ -164,7 +135,25 @@ extension ControlPlane {
         a.debug = 0
         a.encapType = tunnel.encap.rawValue
         a.stats = tunnel.stats.snapshot
-        tunnelEndpoints[tunnel.id]?.describe(into: &a)
+        guard let x = tunnel.transport?.addressing else { return a }
+        if x.isIPv6 {
+            if x.encap == .udp {
+                a.udpZeroCsum6Tx = x.udp6ZeroChecksumTx
+                a.udpZeroCsum6Rx = x.udp6ZeroChecksumRx
+                a.udpSport = x.localPort
+                a.udpDport = x.peerPort
+            }
+            a.ip6Saddr = x.local
+            a.ip6Daddr = x.peer
+        } else {
+            if x.encap == .udp {
+                a.udpCsum = x.udpChecksum ? 1 : 0
+                a.udpSport = x.localPort
+                a.udpDport = x.peerPort
+            }
+            a.ipSaddr = x.local
+            a.ipDaddr = x.peer
+        }
         return a
     }
 

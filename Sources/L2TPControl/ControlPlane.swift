@@ -10,48 +10,46 @@ import L2TPCore
 import L2TPNetlink
 import L2TPWire
 
+extension NetlinkError {
+    /// What an encapsulation, a pseudowire or the datapath refused, as the request's error.
+    init(_ error: L2TPError) { self.init(error.errno, error.message) }
+}
+
 /// Tunnels and sessions, and the handlers that change them.
 public final class ControlPlane {
     /// Largest datagram of a dump (the kernel's NLMSG_GOODSIZE).
     public static let dumpDatagramSize = 8192
 
-    var registry = TunnelRegistry()
-    var tunnelEndpoints: [TunnelID: any TunnelEndpoint] = [:]
-    var sessionEndpoints: [ObjectIdentifier: any SessionEndpoint] = [:]
-    var encaps: [EncapType: any EncapFactory] = [:]
-    var pseudowires: [UInt16: any PseudowireFactory] = [:]
-    /// Managed tunnels (L2TP_ATTR_FD) and the connection that created each.
-    var managedOwners: [TunnelID: UInt64] = [:]
-    /// What each object was requested with: its create request, with later MODIFY values applied.
-    /// A reload compares the configuration file with these.
-    var tunnelRequests: [TunnelID: L2TPAttributes] = [:]
-    var sessionRequests: [ObjectIdentifier: L2TPAttributes] = [:]
+    /// Every tunnel and session, each with the request it was created with (later MODIFY values
+    /// applied): a reload compares the configuration file with these.
+    var registry = TunnelRegistry<TunnelCreateRequest, SessionCreateRequest>()
+    /// The factory of every encapsulation and pseudowire type this plane can create.
+    private(set) var registrations: RegistrationTable
     let datapath: any DatapathControl
+    /// Where the trace events of this plane's tunnels and sessions go; nil: nowhere (a dry run).
+    let traceSink: (any TraceSink)?
 
-    public init(datapath: any DatapathControl) {
+    public init(datapath: any DatapathControl, registrations: RegistrationTable, traceSink: (any TraceSink)? = nil) {
         self.datapath = datapath
+        self.registrations = registrations
+        self.traceSink = traceSink
     }
 
-    // MARK: Registration
-
-    /// Makes tunnels of `encap` creatable.
+    /// Makes tunnels of `encap` creatable, in place of any factory registered for it.
     public func register(_ factory: any EncapFactory, for encap: EncapType) {
-        encaps[encap] = factory
+        registrations.encapsulations[encap] = factory
     }
 
-    /// Makes sessions of `type` creatable (kernel l2tp_nl_register_ops).
+    /// Makes sessions of `type` creatable (kernel l2tp_nl_register_ops), in place of any factory
+    /// registered for it.
     public func register(_ factory: any PseudowireFactory, for type: PseudowireType) {
-        pseudowires[type.rawValue] = factory
-    }
-
-    func sessionEndpoint(of session: Session) -> (any SessionEndpoint)? {
-        sessionEndpoints[ObjectIdentifier(session)]
+        registrations.pseudowires[type] = factory
     }
 
     /// A control connection closed: its managed tunnels close with it, as the kernel closes a tunnel
     /// whose socket is closed (without notifications).
     public func connectionClosed(_ connectionID: UInt64) {
-        deleteTunnels(managedOwners.filter { $0.value == connectionID }.keys.sorted())
+        deleteTunnels(registry.tunnelsInOrder.filter { $0.controlOwner == connectionID }.map(\.id))
     }
 
     /// Deletes every tunnel and session at once (shutdown).

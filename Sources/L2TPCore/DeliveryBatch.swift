@@ -81,7 +81,7 @@ public final class DeliveryBatch {
             }
             // One reference per device and batch, not per frame.
             guard let device = entries[i].session._withUnsafeGuaranteedRef({ $0.device }) else { continue }
-            device.deliver(UnsafeBufferPointer(start: frames, count: n), batch: self)
+            device.write(UnsafeBufferPointer(start: frames, count: n), batch: self)
         }
         queued.pointee = 0
     }

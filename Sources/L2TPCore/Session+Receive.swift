@@ -151,7 +151,7 @@ extension Session {
             // (Optional chaining borrows the batch; `if let` would retain it for every frame.)
             batch?.append(UnsafeMutableRawBufferPointer(mutating: frame), from: self)
         } else {
-            device?.deliver(frame)
+            device?.write(frame)
         }
     }
 

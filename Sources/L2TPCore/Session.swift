@@ -6,11 +6,11 @@ import Synchronization
 
 /// A session: one pseudowire inside a tunnel.
 ///
-/// Concurrency contract: identity and cookies never change. The sequencing flags are atomics written
-/// by the control plane (SESSION_MODIFY) and, for `sendSeq`, by the receive path when it follows the
-/// LNS (the kernel's automatic LAC behaviour). `nsNext` is advanced only by the worker that reads the
-/// session's device. Receive sequencing state sits behind a mutex that is taken only for sequenced
-/// packets or when the reorder queue is not empty.
+/// Concurrency contract: identity, cookies and the device never change. The sequencing flags are
+/// atomics written by the control plane (SESSION_MODIFY) and, for `sendSeq`, by the receive path when
+/// it follows the LNS (the kernel's automatic LAC behaviour). `nsNext` advances atomically, so any
+/// thread may transmit on the session. Receive sequencing state sits behind a mutex that is taken only
+/// for sequenced packets or when the reorder queue is not empty.
 public final class Session: @unchecked Sendable, CustomStringConvertible {
     /// Our id. The corresponding netlink attribute is `L2TP_ATTR_SESSION_ID`.
     public let id: SessionID
@@ -38,8 +38,10 @@ public final class Session: @unchecked Sendable, CustomStringConvertible {
     /// Debug flags (`L2TP_ATTR_DEBUG`).
     public let debug: Atomic<UInt32>
 
-    /// The next Ns to send. The corresponding C field is `ns`.
+    /// The next Ns to send, in its low 16 (v2) or 24 (v3) bits. The corresponding C field is `ns`.
     let nsNext = Atomic<UInt32>(0)
+    /// 0xffff for v2, 0xffffff for v3: Ns counts modulo the size of its field.
+    let nsMask: UInt32
     /// Receive sequencing state.
     let sequence: Mutex<SequenceState>
     /// Entries in the reorder queue, readable without the mutex.
@@ -48,19 +50,19 @@ public final class Session: @unchecked Sendable, CustomStringConvertible {
     /// The session's counters.
     public let stats = StatsCounters()
 
-    /// Where received frames go. Set once by the pseudowire before the session is published to the
-    /// datapath; nil in unit tests that only count.
-    nonisolated(unsafe) public var device: (any PseudowireDevice)?
+    /// The pseudowire's device: where received frames go and where frames to send come from. Nil
+    /// only in unit tests that only count.
+    public let device: (any PseudowireDevice)?
 
-    /// The session's interface name (`L2TP_ATTR_IFNAME`), set by the pseudowire before publication.
-    nonisolated(unsafe) public var ifname: String?
+    /// The session's interface name (`L2TP_ATTR_IFNAME`): its device's.
+    public var ifname: String? { device?.interfaceName }
 
     /// Creates a session with the kernel's initial sequencing state.
     public init(
         id: SessionID, peerID: SessionID, tunnel: Tunnel, pseudowireType: PseudowireType,
         cookie: Cookie = .none, peerCookie: Cookie = .none, l2spec: L2SpecType = .default,
         recvSeq: Bool = false, sendSeq: Bool = false, lnsMode: Bool = false, reorderTimeout: UInt64 = 0,
-        debug: UInt32 = 0
+        debug: UInt32 = 0, device: (any PseudowireDevice)? = nil
     ) {
         self.id = id
         self.peerID = peerID
@@ -75,6 +77,8 @@ public final class Session: @unchecked Sendable, CustomStringConvertible {
         self.reorderTimeout = Atomic(reorderTimeout)
         self.debug = Atomic(debug)
         self.sequence = Mutex(SequenceState(version: tunnel.version))
+        self.nsMask = tunnel.version == .v2 ? 0xffff : 0xff_ffff
+        self.device = device
     }
 
     /// "sess T/S", the kernel's name for the session in log lines.
@@ -82,9 +86,18 @@ public final class Session: @unchecked Sendable, CustomStringConvertible {
 
     /// The L2TP header length for the current sending mode (l2tp_session_set_header_len).
     public var headerLength: Int {
-        switch tunnel.version {
-        case .v2: L2TPv2Header.length(sendSeq: sendSeq.load(ordering: .relaxed))
-        case .v3: L2TPv3Header.length(encap: tunnel.encap, cookieLength: cookie.count, l2spec: l2spec)
+        Self.headerLength(
+            version: tunnel.version, encap: tunnel.encap, cookieLength: cookie.count, l2spec: l2spec,
+            sendSeq: sendSeq.load(ordering: .relaxed))
+    }
+
+    /// The L2TP header length of a session with these parameters (l2tp_session_set_header_len).
+    public static func headerLength(
+        version: ProtocolVersion, encap: EncapType, cookieLength: Int, l2spec: L2SpecType, sendSeq: Bool
+    ) -> Int {
+        switch version {
+        case .v2: L2TPv2Header.length(sendSeq: sendSeq)
+        case .v3: L2TPv3Header.length(encap: encap, cookieLength: cookieLength, l2spec: l2spec)
         }
     }
 
@@ -97,7 +110,7 @@ public final class Session: @unchecked Sendable, CustomStringConvertible {
     public var sequenceSnapshot: SequenceState { sequence.withLock { $0 } }
 
     /// The next Ns this session will send.
-    public var nextNs: UInt32 { nsNext.load(ordering: .relaxed) }
+    public var nextNs: UInt32 { nsNext.load(ordering: .relaxed) & nsMask }
 
     /// Drops every queued packet (counted as rx_errors), as the kernel does when a session is deleted.
     public func purgeReorderQueue() {

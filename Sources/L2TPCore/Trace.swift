@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // Trace events named after the kernel's l2tp tracepoints (net/l2tp/trace.h), so people who know the
 // kernel can grep for them. Datapath events are only produced for tunnels and sessions whose
-// L2TP_ATTR_DEBUG flags are set; lifecycle events always.
+// L2TP_ATTR_DEBUG flags are set; lifecycle events always. Each control plane has its own sink, which
+// its tunnels carry (a dry run's has none).
 
 /// One traced event.
 public struct TraceEvent: Sendable {
@@ -54,18 +55,13 @@ public protocol TraceSink: AnyObject, Sendable {
     func emit(_ event: TraceEvent)
 }
 
-/// Where trace events go. Set once at start-up, before any worker runs.
-public enum Trace {
-    nonisolated(unsafe) public static var sink: (any TraceSink)?
-}
-
 extension Tunnel {
     /// Debug flags are set on this tunnel.
     @inline(__always) public var isDebugging: Bool { debug.load(ordering: .relaxed) != 0 }
 
     /// A lifecycle event of this tunnel.
     public func trace(_ name: TraceEvent.Name) {
-        Trace.sink?.emit(TraceEvent(name, tunnelID: id.rawValue, contextDebug: isDebugging))
+        traceSink?.emit(TraceEvent(name, tunnelID: id.rawValue, contextDebug: isDebugging))
     }
 }
 
@@ -75,14 +71,14 @@ extension Session {
 
     /// A lifecycle event of this session.
     public func trace(_ name: TraceEvent.Name) {
-        Trace.sink?.emit(
+        tunnel.traceSink?.emit(
             TraceEvent(name, tunnelID: tunnel.id.rawValue, sessionID: id.rawValue, contextDebug: isDebugging))
     }
 
     /// A datapath event; nothing unless the session is debugging.
     @inline(__always)
     func traceIfDebugging(_ name: TraceEvent.Name, ns: UInt32 = 0, nr: UInt32 = 0, reason: DropReason? = nil) {
-        guard isDebugging, let sink = Trace.sink else { return }
+        guard isDebugging, let sink = tunnel.traceSink else { return }
         sink.emit(
             TraceEvent(
                 name, tunnelID: tunnel.id.rawValue, sessionID: id.rawValue, ns: ns, nr: nr, reason: reason,

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
-// The control plane's mutable set of tunnels and sessions, enforcing the kernel's id scoping rules
-// (l2tp_tunnel_register, l2tp_session_register) and producing SessionTable snapshots.
+// Every tunnel and session with what its owner keeps about it, under the kernel's id scoping rules
+// (l2tp_tunnel_register, l2tp_session_register), and the SessionTable snapshots built from them.
 //
 // Concurrency: owned by the control plane's single thread; never touched by datapath workers.
 
@@ -16,12 +16,20 @@ public enum RegistryError: Error, Equatable, Sendable {
     case noSuchTunnel
 }
 
-/// Tunnels and their sessions, keyed as the kernel keys them.
-public struct TunnelRegistry: Sendable {
-    /// A tunnel and its sessions.
+/// Tunnels and their sessions, keyed as the kernel keys them, each with its owner's record
+/// (`TunnelInfo`, `SessionInfo`: the control plane keeps the request it was created with).
+public struct TunnelRegistry<TunnelInfo: Sendable, SessionInfo: Sendable>: Sendable {
+    /// A session and its record.
+    public struct SessionEntry: Sendable {
+        public let session: Session
+        public var info: SessionInfo
+    }
+
+    /// A tunnel, its record and its sessions.
     public struct Entry: Sendable {
         public let tunnel: Tunnel
-        public fileprivate(set) var sessions: [SessionID: Session] = [:]
+        public var info: TunnelInfo
+        public fileprivate(set) var sessions: [SessionID: SessionEntry] = [:]
     }
 
     public private(set) var entries: [TunnelID: Entry] = [:]
@@ -38,16 +46,16 @@ public struct TunnelRegistry: Sendable {
     // MARK: Tunnels
 
     /// Registers a tunnel. Fails if its id is taken.
-    public mutating func add(_ tunnel: Tunnel) throws(RegistryError) {
+    public mutating func add(_ tunnel: Tunnel, info: TunnelInfo) throws(RegistryError) {
         guard entries[tunnel.id] == nil else { throw .tunnelExists }
-        entries[tunnel.id] = Entry(tunnel: tunnel)
+        entries[tunnel.id] = Entry(tunnel: tunnel, info: info)
         tunnelIndex[tunnel.id] = tunnel
     }
 
     /// Unregisters a tunnel and every session in it; returns them (sessions in id order).
     public mutating func removeTunnel(_ id: TunnelID) -> (Tunnel, [Session])? {
         guard let entry = entries[id] else { return nil }
-        let sessions = entry.sessions.values.sorted { $0.id < $1.id }
+        let sessions = entry.sessions.keys.sorted().map { entry.sessions[$0]!.session }
         for s in sessions { unindex(s) }
         entries[id] = nil
         tunnelIndex[id] = nil
@@ -55,6 +63,12 @@ public struct TunnelRegistry: Sendable {
     }
 
     public func tunnel(_ id: TunnelID) -> Tunnel? { entries[id]?.tunnel }
+
+    /// Changes a tunnel's record.
+    public mutating func updateInfo(of id: TunnelID, _ body: (inout TunnelInfo) -> Void) {
+        guard entries[id] != nil else { return }
+        body(&entries[id]!.info)
+    }
 
     /// Tunnels in ascending id order, as the kernel's dump walks its IDR.
     public var tunnelsInOrder: [Tunnel] { entries.keys.sorted().map { entries[$0]!.tunnel } }
@@ -64,30 +78,36 @@ public struct TunnelRegistry: Sendable {
 
     // MARK: Sessions
 
-    /// Checks that `session` could be registered, without registering it: its tunnel is registered
-    /// and its id is free in its scope. v2 ids are scoped by tunnel; v3 ids are global, except that
-    /// UDP sessions in different tunnels may share an id (told apart by the receiving socket).
-    public func check(_ session: Session) throws(RegistryError) {
-        let tid = session.tunnel.id
-        guard let entry = entries[tid], entry.tunnel === session.tunnel else { throw .noSuchTunnel }
-        guard entry.sessions[session.id] == nil else { throw .sessionExists }
-        switch session.tunnel.version {
+    /// Checks that a session `id` could be registered in `tunnel`, without registering it: the tunnel
+    /// is registered and the id is free in its scope. v2 ids are scoped by tunnel; v3 ids are global,
+    /// except that UDP sessions in different tunnels may share an id (told apart by the receiving socket).
+    public func check(_ id: SessionID, in tunnel: Tunnel) throws(RegistryError) {
+        let tid = tunnel.id
+        guard let entry = entries[tid], entry.tunnel === tunnel else { throw .noSuchTunnel }
+        guard entry.sessions[id] == nil else { throw .sessionExists }
+        switch tunnel.version {
         case .v2:
-            let key = SessionTable.v2Key(tunnelID: tid.rawValue, sessionID: session.id.rawValue)
-            guard v2[key] == nil else { throw .sessionExists }
+            guard v2[SessionTable.v2Key(tunnelID: tid.rawValue, sessionID: id.rawValue)] == nil else {
+                throw .sessionExists
+            }
         case .v3:
-            switch v3[session.id.rawValue] {
+            switch v3[id.rawValue] {
             case nil: break
             case .one(let other):
-                guard session.tunnel.encap == .udp, other.tunnel.encap == .udp else { throw .sessionExists }
+                guard tunnel.encap == .udp, other.tunnel.encap == .udp else { throw .sessionExists }
             case .collided:
-                guard session.tunnel.encap == .udp else { throw .sessionExists }
+                guard tunnel.encap == .udp else { throw .sessionExists }
             }
         }
     }
 
+    /// `check` for a session object.
+    public func check(_ session: Session) throws(RegistryError) {
+        try check(session.id, in: session.tunnel)
+    }
+
     /// Registers a session in its tunnel (see `check`).
-    public mutating func add(_ session: Session) throws(RegistryError) {
+    public mutating func add(_ session: Session, info: SessionInfo) throws(RegistryError) {
         try check(session)
         let tid = session.tunnel.id
         switch session.tunnel.version {
@@ -104,7 +124,7 @@ public struct TunnelRegistry: Sendable {
             }
             v3Unretained[key] = v3[key].flatMap(Self.single)
         }
-        entries[tid]!.sessions[session.id] = session
+        entries[tid]!.sessions[session.id] = SessionEntry(session: session, info: info)
     }
 
     /// Unregisters one session.
@@ -112,8 +132,8 @@ public struct TunnelRegistry: Sendable {
     public mutating func removeSession(tunnelID: TunnelID, sessionID: SessionID) -> Session? {
         guard var entry = entries[tunnelID], let s = entry.sessions.removeValue(forKey: sessionID) else { return nil }
         entries[tunnelID] = entry
-        unindex(s)
-        return s
+        unindex(s.session)
+        return s.session
     }
 
     private mutating func unindex(_ s: Session) {
@@ -137,13 +157,24 @@ public struct TunnelRegistry: Sendable {
     }
 
     public func session(tunnelID: TunnelID, sessionID: SessionID) -> Session? {
-        entries[tunnelID]?.sessions[sessionID]
+        entries[tunnelID]?.sessions[sessionID]?.session
+    }
+
+    /// A session's record.
+    public func info(ofSession sessionID: SessionID, in tunnelID: TunnelID) -> SessionInfo? {
+        entries[tunnelID]?.sessions[sessionID]?.info
+    }
+
+    /// Changes a session's record.
+    public mutating func updateInfo(ofSession sessionID: SessionID, in tunnelID: TunnelID, _ body: (inout SessionInfo) -> Void) {
+        guard entries[tunnelID]?.sessions[sessionID] != nil else { return }
+        body(&entries[tunnelID]!.sessions[sessionID]!.info)
     }
 
     /// Sessions of a tunnel in ascending id order, as the kernel's dump walks them.
     public func sessionsInOrder(of tunnelID: TunnelID) -> [Session] {
         guard let entry = entries[tunnelID] else { return [] }
-        return entry.sessions.keys.sorted().map { entry.sessions[$0]! }
+        return entry.sessions.keys.sorted().map { entry.sessions[$0]!.session }
     }
 
     /// Every session, tunnel by tunnel, in dump order.
@@ -166,4 +197,12 @@ public struct TunnelRegistry: Sendable {
         if case .one(let s) = slot { return Unmanaged.passUnretained(s) }
         return nil
     }
+}
+
+extension TunnelRegistry where TunnelInfo == Void, SessionInfo == Void {
+    /// A registry that keeps no records (tests of the keying rules).
+    public init() { entries = [:] }
+
+    public mutating func add(_ tunnel: Tunnel) throws(RegistryError) { try add(tunnel, info: ()) }
+    public mutating func add(_ session: Session) throws(RegistryError) { try add(session, info: ()) }
 }

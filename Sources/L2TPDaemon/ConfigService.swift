@@ -6,6 +6,7 @@
 import Glibc
 import L2TPConfig
 import L2TPControl
+import L2TPCore
 import L2TPNetlink
 import Logging
 
@@ -93,7 +94,8 @@ final class ConfigService {
     /// configuration error at the line the request comes from.
     static func tryOut(_ plan: [PlannedRequest], on current: CurrentState, path: String) throws(ConfigErrors) {
         let names = Set(current.sessions.values.compactMap(\.ifname))
-        let plane = DryRun.controlPlane(existingNames: names)
+        let plane = ControlPlane(
+            datapath: DryRunDatapath(), registrations: Registrations.dryRun(Registrations.DryRun(replayedNames: names)))
         var sequence: UInt32 = 0
         func send(_ command: L2TPCommand, _ attributes: L2TPAttributes) -> NetlinkError? {
             sequence += 1
@@ -130,4 +132,15 @@ final class ConfigService {
         try tryOut(try ReloadPlanner.plan(desired: config, current: empty), on: empty, path: path)
         return config
     }
+}
+
+/// A datapath that reads nothing, for a dry run's control plane.
+private final class DryRunDatapath: DatapathControl {
+    func publish(_ table: SessionTable) {}
+    func synchronize() {}
+    func add(_ receiver: any PacketReceiver, for tunnel: Tunnel) throws(L2TPError) {}
+    func remove(_ receiver: any PacketReceiver, for tunnel: Tunnel) {}
+    func add(_ device: any PseudowireDevice, for session: Session) throws(L2TPError) {}
+    func remove(_ device: any PseudowireDevice, for session: Session) {}
+    var debugDescription: String { "" }
 }

@@ -23,6 +23,8 @@ import L2TPConfig
 import L2TPControl
 import L2TPCore
 import L2TPDatapath
+import L2TPEncap
+import L2TPEthernet
 import L2TPNetlink
 import L2TPSystem
 import L2TPWire
@@ -36,7 +38,6 @@ public final class Daemon {
     public let control: ControlPlane
     private let ethernet: EthernetPseudowireFactory
     private let router: ControlFrameRouter
-    private let managed: ManagedTunnels
     private let epoll: Epoll
     private let signals: FileDescriptor
     private var server: ControlServer?
@@ -63,7 +64,6 @@ public final class Daemon {
         let logger = Logger(label: "l2tpd")  // at DaemonLogHandler.level, which a reload may change
         self.logger = logger
         traces = try TraceLog(logger: logger)
-        Trace.sink = traces
         notifier = SystemdNotifier(environment: environment)
 
         var list: [Int32] = [SIGTERM, SIGINT, SIGHUP]
@@ -75,21 +75,23 @@ public final class Daemon {
         datapath = try Datapath(workerCount: options.workers ?? max(1, cpus))
         router = try ControlFrameRouter()
         datapath.controlFrames = router
-        managed = ManagedTunnels(router: router)
-        control = ControlPlane(datapath: datapath)
-        control.register(UDPEncapFactory(datapath: datapath, managed: managed, offloads: options.offloads), for: .udp)
-        control.register(IPEncapFactory(datapath: datapath, managed: managed), for: .ip)
-        // L2TPD_TAP_OFFLOADS narrows what TAPs ask for, as an older kernel would (tests, kernel bugs).
-        var tapOffloads = TAPOffloads.all
-        if let names = environment["L2TPD_TAP_OFFLOADS"] {
-            guard let narrowed = TAPOffloads(names: names) else {
-                throw StartupError(
-                    description: "L2TPD_TAP_OFFLOADS=\(names): expected a comma list of csum, tso and uso, or none")
+        // L2TPD_TAP_OFFLOADS narrows what TAPs ask for, as an older kernel would (tests, kernel bugs);
+        // with --no-offloads TAPs ask for nothing and it is not read.
+        var tapOffloads: TAPOffloads?
+        if options.offloads {
+            tapOffloads = .all
+            if let names = environment["L2TPD_TAP_OFFLOADS"] {
+                guard let narrowed = TAPOffloads(names: names) else {
+                    throw StartupError(
+                        description: "L2TPD_TAP_OFFLOADS=\(names): expected a comma list of csum, tso and uso, or none")
+                }
+                tapOffloads = narrowed
             }
-            tapOffloads = narrowed
         }
-        ethernet = EthernetPseudowireFactory(datapath: datapath, offloads: options.offloads ? tapOffloads : nil)
-        control.register(ethernet, for: .eth)
+        ethernet = EthernetPseudowireFactory(offloads: tapOffloads)
+        let registrations = Registrations.live(
+            Registrations.Live(managedSockets: ManagedSockets(), offloads: options.offloads, ethernet: ethernet))
+        control = ControlPlane(datapath: datapath, registrations: registrations, traceSink: traces)
         epoll = try Epoll(capacity: 64)
     }
 
@@ -176,7 +178,7 @@ public final class Daemon {
     private func acceptClients() {
         guard let server else { return }
         for c in server.acceptAll() {
-            managed.connection(c.id, port: c.requester.portID)
+            router.setPort(c.requester.portID, of: c.id)
             try? epoll.add(
                 c.socket.fd, events: Epoll.readable | Epoll.hangup, token: UInt64(UInt32(bitPattern: c.socket.fd.rawValue)))
         }
@@ -224,7 +226,7 @@ public final class Daemon {
         server?.close(c)
         // Managed tunnels close with the connection that created them.
         control.connectionClosed(c.id)
-        managed.connectionClosed(c.id)
+        router.forget(c.id)
     }
 
     private func apply(_ changes: [ConnectionChange], to c: ControlConnection) {
@@ -232,7 +234,7 @@ public final class Daemon {
             switch change {
             case .setPort(let port):
                 server?.setPort(c, port)
-                managed.connection(c.id, port: port)
+                router.setPort(port, of: c.id)
             case .join(let group): c.groups.insert(group)
             case .leave(let group): c.groups.remove(group)
             }

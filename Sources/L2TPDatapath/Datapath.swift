@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
-// The datapath as the control plane sees it: workers, descriptor registration, table publication and
-// the grace period after which removed descriptors may be closed.
+// The datapath as the control plane sees it: workers, the receivers and devices they read, table
+// publication and the grace period after which removed receivers and devices may be closed. It
+// moves batches between any transport and any device through their interfaces (L2TPCore).
 
 import Glibc
 import L2TPCore
-import L2TPEncap
-import L2TPEthernet
 import L2TPSystem
+import L2TPWire
 import Synchronization
 
 /// Counters for packets that belong to no session, kept by the datapath itself.
@@ -32,13 +32,16 @@ public protocol ControlFrameSink: AnyObject, Sendable {
 /// The set of worker threads and what they poll.
 ///
 /// Concurrency contract: every method is called from the control-plane thread only.
-public final class Datapath: @unchecked Sendable {
+public final class Datapath: DatapathControl, @unchecked Sendable {
     let cell = TableCell(.empty)
     /// Advanced by `synchronize`; workers announce it once they have applied earlier commands.
     let epoch = Atomic<UInt64>(0)
     private var workers: [Worker] = []
+    /// The worker polling each descriptor.
     private var placement: [Int32: Worker] = [:]
     private var nextWorker = 0
+    /// Receivers being read, with the number of tunnels using each (shared ones have several).
+    private var receivers: [ObjectIdentifier: (descriptor: Int32, tunnels: Int)] = [:]
     public let counters = DatapathCounters()
     /// Where control frames go (managed tunnels). Set before `start`.
     nonisolated(unsafe) public var controlFrames: (any ControlFrameSink)?
@@ -69,25 +72,34 @@ public final class Datapath: @unchecked Sendable {
         cell.reclaim(observedByAll: workers.reduce(next) { min($0, $1.observedEpoch.load(ordering: .acquiring)) })
     }
 
-    /// Starts reading datagrams from a receive socket: a UDP tunnel socket (`tunnel` set) or a shared
-    /// raw IP socket (`tunnel` nil).
-    /// `coalesced`: UDP_GRO is on for the socket.
-    public func addReceiver(_ fd: FileDescriptor, kind: ReceiveKind, tunnel: Tunnel?, coalesced: Bool = false) {
-        add(TunnelReceiver(fd: fd, kind: kind, tunnel: tunnel, coalesced: coalesced, datapath: self))
+    public func add(_ receiver: any PacketReceiver, for tunnel: Tunnel) throws(L2TPError) {
+        let key = ObjectIdentifier(receiver)
+        if let known = receivers[key] {
+            receivers[key] = (known.descriptor, known.tunnels + 1)
+            return
+        }
+        let handler = ReceiveHandler(receiver: receiver, tunnel: receiver.isShared ? nil : tunnel, datapath: self)
+        try add(handler, what: "the tunnel's socket")
+        receivers[key] = (handler.pollDescriptor, 1)
     }
 
-    /// Starts reading frames from a session's device and sending them through `transport`.
-    /// `virtioHeader`: the device was opened with IFF_VNET_HDR (offloads).
-    public func addTransmitter(
-        _ fd: FileDescriptor, session: Session, transport: any TunnelTransport, virtioHeader: Bool = false
-    ) {
-        add(DeviceTransmitter(fd: fd, session: session, transport: transport, virtioHeader: virtioHeader))
+    public func remove(_ receiver: any PacketReceiver, for tunnel: Tunnel) {
+        let key = ObjectIdentifier(receiver)
+        guard let known = receivers[key] else { return }
+        guard known.tunnels == 1 else {
+            receivers[key] = (known.descriptor, known.tunnels - 1)
+            return
+        }
+        receivers[key] = nil
+        remove(known.descriptor)
     }
 
-    /// Stops polling `fd`. Close it only after `synchronize()`.
-    public func remove(_ fd: FileDescriptor) {
-        guard let w = placement.removeValue(forKey: fd.rawValue) else { return }
-        w.enqueue(.remove(fd))
+    public func add(_ device: any PseudowireDevice, for session: Session) throws(L2TPError) {
+        try add(TransmitHandler(device: device, session: session), what: "the session's device")
+    }
+
+    public func remove(_ device: any PseudowireDevice, for session: Session) {
+        remove(device.pollDescriptor)
     }
 
     /// Waits until every worker has applied all earlier commands and uses the latest table; then
@@ -105,11 +117,30 @@ public final class Datapath: @unchecked Sendable {
         cell.reclaim(observedByAll: target)
     }
 
-    private func add(_ handler: WorkerHandler) {
+    public var debugDescription: String {
+        "DATAPATH workers \(workerCount) unknown_session \(counters.unknownSession.load(ordering: .relaxed))"
+            + " control_without_owner \(counters.controlWithoutOwner.load(ordering: .relaxed))"
+            + " malformed \(counters.malformed.load(ordering: .relaxed))"
+            + " socket_errors \(counters.socketErrors.load(ordering: .relaxed))\n"
+    }
+
+    /// Hands `handler` to the next worker, round-robin. A descriptor the worker cannot poll (epoll
+    /// refused it: ENOSPC past max_user_watches, ENOMEM) fails the request instead of leaving a
+    /// receiver or device nobody reads.
+    private func add(_ handler: WorkerHandler, what: String) throws(L2TPError) {
         let w = workers[nextWorker % workers.count]
+        do {
+            try w.register(handler)
+        } catch {
+            throw L2TPError(error.rawValue, "cannot poll \(what) (descriptor \(handler.pollDescriptor)): \(error)")
+        }
         nextWorker += 1
-        placement[handler.fd.rawValue] = w
-        w.enqueue(.add(handler))
-        w.wake()
+        placement[handler.pollDescriptor] = w
+    }
+
+    /// Stops polling `fd`. Close it only after `synchronize()`.
+    private func remove(_ fd: Int32) {
+        guard let w = placement.removeValue(forKey: fd) else { return }
+        w.enqueue(.remove(fd))
     }
 }

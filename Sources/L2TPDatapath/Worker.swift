@@ -3,33 +3,29 @@
 //
 // Loop (one iteration):
 //  1. Read the epoch, then the current session table (acquire).
-//  2. Apply queued commands from the control plane (add/remove handlers to/from epoll).
+//  2. Apply queued commands from the control plane (take on or drop handlers).
 //  3. Announce the epoch: from now on this worker holds no removed handler or replaced table.
 //  4. epoll_wait, and let each readable handler process a batch using the table from step 1.
-// Concurrency: everything here runs on the worker's thread except `enqueue`, `wake` and `stop`.
+// A handler's descriptor joins the epoll set on the control thread (`register`), so a failure is
+// the caller's to report; an event that arrives before the worker took on the handler is seen again
+// at the next wait (epoll is level-triggered).
+// Concurrency: everything here runs on the worker's thread except `register`, `enqueue`, `wake`
+// and `stop`.
 
 import CL2TPLinux
 import Glibc
 import L2TPCore
-import L2TPOffload
 import L2TPSystem
 import Synchronization
 
 /// A change the control plane asks a worker to make.
 enum WorkerCommand: @unchecked Sendable {
     case add(WorkerHandler)
-    case remove(FileDescriptor)
+    case remove(Int32)
 }
 
 /// One datapath thread.
 final class Worker: @unchecked Sendable {
-    /// Packets handled per syscall batch.
-    static let batchSize = 64
-    /// Bytes in front of every buffer for headers written in place (L2TP ≤ 20 today).
-    static let headroom = 64
-    /// Largest datagram or frame handled.
-    static let bufferCapacity = 65536
-
     let index: Int
     private let datapath: Datapath
     private let epoll: Epoll
@@ -41,33 +37,38 @@ final class Worker: @unchecked Sendable {
     private let stopping = Atomic<Bool>(false)
     private var thread: pthread_t?
 
-    /// Scratch space owned by this worker.
-    let buffers = PacketBuffers(count: Worker.batchSize, headroom: Worker.headroom, capacity: Worker.bufferCapacity)
-    let vector = MessageVector(count: Worker.batchSize)
-    /// Transmit: the segments of one super-frame read from a TAP, and the datagrams built from them.
-    // 768 segments: a 64 KiB super-frame at the smallest MSS Linux allows (88 bytes).
-    let segments = SegmentBatch(maxSegments: 768, headroom: Worker.headroom)
-    let gather = GatherVector(messages: Worker.batchSize * 2, pieces: 1024)
-    /// Per message of `gather`: how many L2TP packets it carries (UDP GSO sends several).
-    let packetsPerMessage = UnsafeMutablePointer<Int>.allocate(capacity: Worker.batchSize * 2)
+    /// Receive: the datagrams of one read and the packets in them.
+    let receiving: ReceiveBatch
     /// Receive: frames decapsulated from one read, handed to their devices together.
-    let delivery = DeliveryBatch(capacity: 4096, coalescer: Coalescer(maxFrames: 256))
+    let delivery = DeliveryBatch(capacity: 4096)
+    /// Transmit: the frames of one device read, encapsulated in place. It shares its packet buffers
+    /// with `receiving`: a handler finishes its batch before the next handler runs.
+    let transmitting: TransmitBatch
     /// The table in use for the current iteration.
     private(set) var table: SessionTable = .empty
     /// Monotonic milliseconds, read once per iteration.
     private(set) var now: UInt64 = 0
 
-    deinit { packetsPerMessage.deallocate() }
-
     init(index: Int, datapath: Datapath) throws(Errno) {
         self.index = index
         self.datapath = datapath
+        let buffers = PacketBuffers(count: 64, headroom: TransmitBatch.headroom, capacity: 65536)
+        receiving = ReceiveBatch(datagrams: buffers)
+        transmitting = TransmitBatch(buffers: buffers)
         epoll = try Epoll(capacity: 64)
         wakeup = try EventFD()
         try epoll.add(wakeup.fd, events: Epoll.readable, token: UInt64(UInt32(bitPattern: wakeup.fd.rawValue)))
     }
 
     // MARK: Control-plane side
+
+    /// Adds the handler's descriptor to this worker's epoll set and hands the handler over.
+    func register(_ handler: WorkerHandler) throws(Errno) {
+        let fd = handler.pollDescriptor
+        try epoll.add(FileDescriptor(rawValue: fd), events: Epoll.readable, token: UInt64(UInt32(bitPattern: fd)))
+        enqueue(.add(handler))
+        wake()
+    }
 
     func enqueue(_ command: WorkerCommand) {
         commands.withLock { $0.append(command) }
@@ -122,11 +123,10 @@ final class Worker: @unchecked Sendable {
         for c in pending {
             switch c {
             case .add(let h):
-                handlers[h.fd.rawValue] = h
-                try? epoll.add(h.fd, events: Epoll.readable, token: UInt64(UInt32(bitPattern: h.fd.rawValue)))
+                handlers[h.pollDescriptor] = h
             case .remove(let fd):
-                epoll.remove(fd)
-                handlers[fd.rawValue] = nil
+                epoll.remove(FileDescriptor(rawValue: fd))
+                handlers[fd] = nil
             }
         }
     }

@@ -6,24 +6,34 @@
 // address pair share one raw socket: each packet is read once and demultiplexed by session id.
 
 import Glibc
+import L2TPCore
 import L2TPSystem
 import L2TPWire
 
-/// A raw protocol-115 socket bound to a local address and connected to a peer address.
-public final class IPSocket: @unchecked Sendable {
-    public let socket: Socket
+/// A raw protocol-115 socket bound to a local address and connected to a peer address, read once
+/// for every tunnel of that address pair.
+public final class IPSocket: PacketReceiver, @unchecked Sendable {
+    let socket: Socket
     public let local: IPAddress
     public let peer: IPAddress
     /// Tunnels using this socket (control-plane thread only).
     fileprivate(set) var users = 0
+    private let kind: ReceiveKind
 
     init(socket: Socket, local: IPAddress, peer: IPAddress) {
         self.socket = socket
         self.local = local
         self.peer = peer
+        kind = local.isIPv6 ? .ipv6 : .ipv4
     }
 
-    public var receiveKind: ReceiveKind { local.isIPv6 ? .ipv6 : .ipv4 }
+    public var pollDescriptor: Int32 { socket.fd.rawValue }
+    public var encapsulation: EncapType { .ip }
+    public var isShared: Bool { true }
+
+    public func receive(into batch: ReceiveBatch) -> ReceiveResult {
+        DatagramIO.receive(on: socket.fd, kind: kind, coalesced: false, into: batch)
+    }
 }
 
 /// Shares raw sockets between tunnels with the same address pair. Control-plane thread only.
@@ -36,13 +46,12 @@ public final class IPSocketPool: @unchecked Sendable {
 
     public init() {}
 
-    /// Returns the socket for (local, peer), opening it if needed; `opened` is true for a new socket,
-    /// which the caller must register with the datapath for receiving.
-    public func acquire(local: IPAddress, peer: IPAddress) throws(Errno) -> (IPSocket, opened: Bool) {
+    /// Returns the socket for (local, peer), opening it if needed.
+    func acquire(local: IPAddress, peer: IPAddress) throws(Errno) -> IPSocket {
         let key = Key(local: local, peer: peer)
         if let s = sockets[key] {
             s.users += 1
-            return (s, false)
+            return s
         }
         let ipv6 = local.isIPv6
         guard ipv6 == peer.isIPv6 else { throw Errno(EAFNOSUPPORT) }
@@ -59,12 +68,12 @@ public final class IPSocketPool: @unchecked Sendable {
         let s = IPSocket(socket: raw, local: local, peer: peer)
         s.users = 1
         sockets[key] = s
-        return (s, true)
+        return s
     }
 
-    /// Drops one user; returns true when the socket is no longer used and must be unregistered from
-    /// the datapath and then closed by the caller.
-    public func release(_ s: IPSocket) -> Bool {
+    /// Drops one user; returns true when the socket is no longer used and must be closed by the
+    /// caller (the datapath stopped reading it with its last tunnel, before the grace period).
+    func release(_ s: IPSocket) -> Bool {
         s.users -= 1
         guard s.users == 0 else { return false }
         sockets[Key(local: s.local, peer: s.peer)] = nil
@@ -77,16 +86,40 @@ public final class IPSocketPool: @unchecked Sendable {
 public final class IPTransport: TunnelTransport {
     public let shared: IPSocket
     public let addressing: TunnelAddressing
-    public let sendFD: FileDescriptor
+    private let sendSocket: Socket
+    private let pool: IPSocketPool
+    /// For a managed tunnel: the application's socket, recorded there until `close`.
+    private let managed: ManagedSockets?
     public var networkOverhead: Int { shared.local.isIPv6 ? 40 : 20 }
 
-    public init(shared: IPSocket, sendingOn send: Socket? = nil) {
+    init(shared: IPSocket, pool: IPSocketPool, sendingOn send: Socket? = nil, managed: ManagedSockets? = nil) {
         self.shared = shared
-        sendFD = send?.fd ?? shared.socket.fd
-        addressing = TunnelAddressing(
-            encap: .ip, local: SocketAddress(shared.local), peer: SocketAddress(shared.peer),
-            udpChecksum: false, udp6ZeroChecksumTx: false, udp6ZeroChecksumRx: false)
+        self.pool = pool
+        self.managed = managed
+        sendSocket = send ?? shared.socket
+        addressing = TunnelAddressing(encap: .ip, local: shared.local, peer: shared.peer)
     }
 
+    public var receiver: (any PacketReceiver)? { shared }
+
     public func pathMTU() -> Int? { TunnelSocketOptions.pathMTU(shared.socket, ipv6: shared.local.isIPv6) }
+
+    public func send(_ batch: TransmitBatch) -> TransmitResult {
+        DatagramIO.send(batch, on: sendSocket.fd, segmentation: nil).result
+    }
+
+    /// Gives up the shared socket (the last tunnel closes it) and l2tpd's copy of an adopted one.
+    public func close() {
+        if let managed {
+            managed.release(sendSocket)
+            sendSocket.close()
+        }
+        if pool.release(shared) { shared.socket.close() }
+    }
+
+    public var debugDescription: String {
+        var d = "socket \(sendSocket.fd.rawValue) \(SocketAddress(shared.local)) -> \(SocketAddress(shared.peer))"
+        if let mtu = pathMTU() { d += " path_mtu \(mtu)" }
+        return d
+    }
 }

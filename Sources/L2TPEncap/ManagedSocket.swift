@@ -1,10 +1,40 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // An application's tunnel socket handed over with L2TP_ATTR_FD (a managed tunnel), checked as the
-// kernel's l2tp_validate_socket checks it before the tunnel adopts it.
+// kernel's l2tp_validate_socket checks it before the tunnel adopts it, and the set of sockets that
+// carry a tunnel already.
 
 import Glibc
+import L2TPCore
 import L2TPSystem
 import L2TPWire
+import Synchronization
+
+/// The sockets adopted by managed tunnels, shared by the UDP and IP encapsulations: the kernel
+/// refuses a socket that already carries a tunnel. Used on the control plane's thread.
+public final class ManagedSockets: Sendable {
+    /// Inodes of adopted sockets.
+    private let inUse = Mutex<Set<UInt64>>([])
+
+    public init() {}
+
+    /// Checks an application's socket (l2tp_validate_socket) and records it as in use.
+    func adopt(_ fd: Int32, encap: EncapType) throws(L2TPError) -> ManagedSocket {
+        let socket: ManagedSocket
+        do {
+            socket = try ManagedSocket.validate(fd, encap: encap, inUse: inUse.withLock { $0 })
+        } catch {
+            throw L2TPError(error.errno, error.message)
+        }
+        _ = inUse.withLock { $0.insert(socket.inode) }
+        return socket
+    }
+
+    /// The tunnel that adopted `socket` is gone.
+    func release(_ socket: Socket) {
+        guard let inode = socket.inode else { return }
+        _ = inUse.withLock { $0.remove(inode) }
+    }
+}
 
 /// A socket passed by an application for a managed tunnel, after validation.
 public struct ManagedSocket: Sendable {

@@ -1,11 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // The Ethernet pseudowire (RFC 4719, kernel l2tp_eth): one TAP device per session, named l2tpeth%d
-// or as requested, with the kernel's MTU rule. Received frames are written to the TAP; frames read
-// from the TAP are transmitted by the datapath.
+// or as requested, with the kernel's MTU rule. It owns the TAP's own work in both directions.
 //
-// With offloads the TAP has a virtio-net header (IFF_VNET_HDR): the frames of one receive batch are
-// coalesced (TCP, and UDP where the TAP takes USO) into super-frames, each written with one writev of
-// a virtio-net header and the pieces — as a NIC's GRO would hand them to the stack.
+// Write (frames the core decapsulated): with offloads the TAP has a virtio-net header (IFF_VNET_HDR)
+// and the frames of one receive batch are coalesced (TCP, and UDP where the TAP takes USO) into
+// super-frames, each written with one writev of a virtio-net header and the pieces — as a NIC's GRO
+// would hand them to the stack. Without, one write per frame.
+//
+// Read (frames to send), per batch:
+//  1. read() frames from the TAP until it is empty or the batch's buffers are used. With a virtio-net
+//     header (offloads on), each read starts with it:
+//     a. no GSO: finish a partial checksum (NEEDS_CSUM) in place, as skb_checksum_help would; the
+//        frame goes as it is;
+//     b. a TCP/UDP super-frame (up to 64 KiB): cut into wire-sized segments — headers copied and
+//        fixed up in the batch's SegmentBatch, payloads left in place — which end the read, since
+//        the next cut reuses the SegmentBatch.
+//  2. Each frame or segment is appended to the batch for the session to encapsulate; a frame that
+//     cannot be finished or cut is counted invalid (the session's tx_errors).
 
 import Glibc
 import L2TPCore
@@ -22,8 +33,8 @@ nonisolated(unsafe) private let plainVirtioHeader: UnsafeMutableRawPointer = {
 
 /// A session's TAP device.
 ///
-/// Concurrency: `deliver` runs on datapath workers (several may write the same TAP); `setMTU` and
-/// `close` on the control-plane thread.
+/// Concurrency: `write` runs on datapath workers (several may write the same TAP); `read` on the one
+/// worker that polls it; `mtuChanged` and `close` on the control-plane thread.
 public final class EthernetPseudowire: PseudowireDevice, @unchecked Sendable {
     /// The kernel's default name template for these devices.
     public static let defaultName = "l2tpeth%d"
@@ -41,10 +52,13 @@ public final class EthernetPseudowire: PseudowireDevice, @unchecked Sendable {
 
     /// The index `InterfaceNamer` gave the device's name, if it named it.
     public let nameIndex: Int?
+    /// Called once the TAP is closed (the factory forgets the device and frees its name).
+    private let onClose: @Sendable () -> Void
 
-    private init(tap: TAPDevice, mtu: Int, nameIndex: Int?) {
+    private init(tap: TAPDevice, mtu: Int, nameIndex: Int?, onClose: @escaping @Sendable () -> Void) {
         self.tap = tap
         self.nameIndex = nameIndex
+        self.onClose = onClose
         maxFrameLength = Atomic(mtu + Self.ethernetHeaderLength + 4)
     }
 
@@ -61,9 +75,10 @@ public final class EthernetPseudowire: PseudowireDevice, @unchecked Sendable {
     /// does. Without a name, `namer` picks the kernel's `l2tpeth%d` name; the caller releases
     /// `nameIndex` to it when the device is closed. With `offloads` the TAP gets a virtio-net header
     /// and those of them the kernel accepts; nil opens a plain TAP.
-    public static func create(name: String?, mtu: Int, namer: InterfaceNamer, offloads: TAPOffloads? = nil)
-        throws(Errno) -> EthernetPseudowire
-    {
+    public static func create(
+        name: String?, mtu: Int, namer: InterfaceNamer, offloads: TAPOffloads? = nil,
+        onClose: @escaping @Sendable () -> Void = {}
+    ) throws(Errno) -> EthernetPseudowire {
         if let name, !name.contains("%"), if_nametoindex(name) != 0 { throw Errno(EEXIST) }
         var reserved: (name: String, index: Int)?
         if name == nil { reserved = namer.reserve() }
@@ -86,7 +101,7 @@ public final class EthernetPseudowire: PseudowireDevice, @unchecked Sendable {
             if let reserved { namer.release(reserved.index) }
             throw error
         }
-        return EthernetPseudowire(tap: tap, mtu: mtu, nameIndex: reserved?.index)
+        return EthernetPseudowire(tap: tap, mtu: mtu, nameIndex: reserved?.index, onClose: onClose)
     }
 
     /// Follows an MTU change made with `ip link set ... mtu`.
@@ -102,9 +117,11 @@ public final class EthernetPseudowire: PseudowireDevice, @unchecked Sendable {
         return false
     }
 
+    // MARK: Write: frames from the tunnel
+
     /// Writes one received frame to the TAP, or counts it in `rxDropped`.
     @inline(__always)
-    public func deliver(_ frame: UnsafeRawBufferPointer) {
+    public func write(_ frame: UnsafeRawBufferPointer) {
         guard accepts(frame.count) else { return }
         let result: Result<IOResult<Int>, Errno>
         if tap.hasVirtioHeader {
@@ -125,9 +142,9 @@ public final class EthernetPseudowire: PseudowireDevice, @unchecked Sendable {
 
     /// Writes the frames of one receive batch: coalesced into super-frames when the TAP has a
     /// virtio-net header, one by one otherwise.
-    public func deliver(_ frames: UnsafeBufferPointer<UnsafeMutableRawBufferPointer>, batch: DeliveryBatch) {
+    public func write(_ frames: UnsafeBufferPointer<UnsafeMutableRawBufferPointer>, batch: DeliveryBatch) {
         guard tap.hasVirtioHeader else {
-            for f in frames { deliver(UnsafeRawBufferPointer(f)) }
+            for f in frames { write(UnsafeRawBufferPointer(f)) }
             return
         }
         let coalescer = batch.coalescer
@@ -160,6 +177,80 @@ public final class EthernetPseudowire: PseudowireDevice, @unchecked Sendable {
         }
     }
 
+    // MARK: Read: frames to send
+
+    public func read(into batch: TransmitBatch) -> DeviceRead {
+        tap.hasVirtioHeader ? readOffloaded(into: batch) : readPlain(into: batch)
+    }
+
+    /// Frames without a virtio-net header: each one a packet.
+    private func readPlain(into batch: TransmitBatch) -> DeviceRead {
+        let buffers = batch.buffers
+        var n = 0
+        while n < buffers.count {
+            let data = buffers.data(n)
+            guard case .success(.value(let len)) = tap.fd.read(into: data, count: buffers.capacity), len > 0 else {
+                return DeviceRead(frames: n, drained: true)
+            }
+            batch.append(data, length: len)
+            n += 1
+        }
+        return DeviceRead(frames: n, drained: false)
+    }
+
+    /// Frames behind a virtio-net header, super-frames among them.
+    private func readOffloaded(into batch: TransmitBatch) -> DeviceRead {
+        let buffers = batch.buffers
+        let vnet = VirtioNetHeader.size
+        var n = 0
+        while n < buffers.count && batch.hasRoom(for: 1) {
+            let data = buffers.data(n)
+            guard case .success(.value(let len)) = tap.fd.read(into: data - vnet, count: buffers.capacity + vnet),
+                len > vnet
+            else { return DeviceRead(frames: n, drained: true) }
+            n += 1
+            let header = VirtioNetHeader(from: data - vnet)
+            let length = len - vnet
+            if header.gsoKind == VirtioNetHeader.gsoNone {
+                if header.flags & VirtioNetHeader.needsChecksum != 0,
+                    !InternetChecksum.complete(
+                        data, count: length, start: Int(header.checksumStart), offset: Int(header.checksumOffset))
+                {
+                    batch.countInvalid()
+                    continue
+                }
+                batch.append(data, length: length)
+                continue
+            }
+            // The segments' headers live in the batch's SegmentBatch until the next cut: this read ends.
+            guard case .segments(let count) = batch.segments.split(data, length: length, header: header),
+                batch.hasRoom(for: count)
+            else {
+                batch.countInvalid()
+                continue
+            }
+            let group = batch.beginGroup()
+            for i in 0..<count {
+                let s = batch.segments.segment(i)
+                batch.append(s.header, length: s.headerLength, payload: s.payload, payloadLength: s.payloadLength, group: group)
+            }
+            return DeviceRead(frames: n, drained: false)
+        }
+        return DeviceRead(frames: n, drained: false)
+    }
+
+    // MARK: Life
+
+    public var pollDescriptor: Int32 { tap.fd.rawValue }
+    public var interfaceName: String? { tap.name }
+
     /// Removes the device.
-    public func close() { tap.close() }
+    public func close() {
+        tap.close()
+        onClose()
+    }
+
+    public var debugDescription: String {
+        "device \(name) rx_dropped \(rxDropped.load(ordering: .relaxed)) offloads \(tap.offloads)"
+    }
 }

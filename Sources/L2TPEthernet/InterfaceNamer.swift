@@ -11,6 +11,8 @@ import Synchronization
 /// closed concurrently.
 public final class InterfaceNamer: Sendable {
     public let prefix: String
+    /// Whether an interface of that name exists that this namer did not name.
+    private let existsElsewhere: @Sendable (String) -> Bool
     private struct State {
         /// Indices of devices this namer named that still exist.
         var ours: Set<Int> = []
@@ -19,14 +21,19 @@ public final class InterfaceNamer: Sendable {
     }
     private let state = Mutex(State())
 
-    public init(prefix: String = "l2tpeth") { self.prefix = prefix }
+    /// `existsElsewhere`: how to tell that a name is taken by another interface; by default, whether
+    /// the kernel has an interface of that name (a dry run also counts the names it knows are free).
+    public init(prefix: String = "l2tpeth", existsElsewhere: @escaping @Sendable (String) -> Bool = { if_nametoindex($0) != 0 }) {
+        self.prefix = prefix
+        self.existsElsewhere = existsElsewhere
+    }
 
     /// Reserves the lowest index that neither this namer nor any existing interface uses.
-    /// A device named by someone else is found with one lookup (if_nametoindex) per skipped index.
+    /// A device named by someone else is found with one lookup (`existsElsewhere`) per skipped index.
     public func reserve() -> (name: String, index: Int) {
         state.withLock { s in
             var i = s.lowestCandidate
-            while s.ours.contains(i) || if_nametoindex(prefix + String(i)) != 0 { i += 1 }
+            while s.ours.contains(i) || existsElsewhere(prefix + String(i)) { i += 1 }
             s.ours.insert(i)
             s.lowestCandidate = i + 1
             return (prefix + String(i), i)

@@ -39,7 +39,8 @@ final class NSLockLike: @unchecked Sendable {
     }
 }
 
-/// A datapath that keeps the last published table and logs every publication and grace period.
+/// A datapath that keeps the last published table and logs every publication, grace period, attach
+/// and detach. Attaching tells a fake transport its tunnel and a fake device its session.
 final class FakeDatapath: DatapathControl {
     private let log: EventLog
     /// The table the datapath would be using now.
@@ -60,161 +61,182 @@ final class FakeDatapath: DatapathControl {
         log.record("synchronize")
     }
 
+    func add(_ receiver: any PacketReceiver, for tunnel: Tunnel) throws(L2TPError) {
+        let fake = receiver as? FakeTransport
+        fake?.tunnelAttached = tunnel
+        fake?.isAttached = true
+        log.record("attach tunnel \(tunnel.id)")
+    }
+
+    func remove(_ receiver: any PacketReceiver, for tunnel: Tunnel) {
+        (receiver as? FakeTransport)?.isAttached = false
+        log.record("detach tunnel \(tunnel.id)")
+    }
+
+    func add(_ device: any PseudowireDevice, for session: Session) throws(L2TPError) {
+        let fake = device as? FakeDevice
+        fake?.sessionAttached = session
+        fake?.isAttached = true
+        log.record("attach session \(session.tunnel.id)/\(session.id)")
+    }
+
+    func remove(_ device: any PseudowireDevice, for session: Session) {
+        (device as? FakeDevice)?.isAttached = false
+        log.record("detach session \(session.tunnel.id)/\(session.id)")
+    }
+
     var debugDescription: String {
         "DATAPATH fake publications \(publications) synchronizations \(synchronizations)\n"
     }
 }
 
-/// A tunnel "socket". `describe` adds the attributes the real TransportEndpoint adds for the same
-/// socket (l2tp_nl_tunnel_send_addr4/6): ports and checksum settings only for UDP, UDP_CSUM only for
-/// IPv4, the zero-checksum flags only for IPv6.
-final class FakeTunnelEndpoint: TunnelEndpoint {
-    let tunnel: Tunnel
+/// A tunnel "socket", received from by itself: it describes its addressing as the real UDP and IP
+/// transports read theirs back from the socket.
+final class FakeTransport: TunnelTransport, PacketReceiver, @unchecked Sendable {
+    let tunnelID: TunnelID
     let request: UnmanagedTunnelRequest
+    let encapsulation: EncapType
+    /// The descriptor of an adopted socket (managed tunnel).
+    let adoptedSocket: Int32?
     private let log: EventLog
-    private(set) var isAttached = false
+    /// The tunnel the control plane attached this transport for.
+    fileprivate(set) var tunnelAttached: Tunnel?
+    fileprivate(set) var isAttached = false
     private(set) var isClosed = false
 
-    init(tunnel: Tunnel, request: UnmanagedTunnelRequest, log: EventLog) {
-        self.tunnel = tunnel
+    init(tunnelID: TunnelID, request: UnmanagedTunnelRequest, encap: EncapType, adoptedSocket: Int32? = nil,
+         log: EventLog) {
+        self.tunnelID = tunnelID
         self.request = request
+        encapsulation = encap
+        self.adoptedSocket = adoptedSocket
         self.log = log
     }
 
-    func describe(into a: inout L2TPAttributes) {
-        let r = request
-        if r.local.isIPv6 {
-            if tunnel.encap == .udp {
-                a.udpZeroCsum6Tx = r.udp6ZeroChecksumTx
-                a.udpZeroCsum6Rx = r.udp6ZeroChecksumRx
-                a.udpSport = r.localPort
-                a.udpDport = r.peerPort
-            }
-            a.ip6Saddr = r.local
-            a.ip6Daddr = r.peer
-        } else {
-            if tunnel.encap == .udp {
-                a.udpCsum = r.udpChecksum ? 1 : 0
-                a.udpSport = r.localPort
-                a.udpDport = r.peerPort
-            }
-            a.ipSaddr = r.local
-            a.ipDaddr = r.peer
-        }
-    }
+    /// The tunnel built around this transport.
+    var tunnel: Tunnel { tunnelAttached! }
 
-    func attach() {
-        isAttached = true
-        log.record("attach tunnel \(tunnel.id)")
+    var receiver: (any PacketReceiver)? { self }
+    var addressing: TunnelAddressing {
+        TunnelAddressing(
+            encap: encapsulation, local: request.local, localPort: request.localPort, peer: request.peer,
+            peerPort: request.peerPort, udpChecksum: request.udpChecksum,
+            udp6ZeroChecksumTx: request.udp6ZeroChecksumTx, udp6ZeroChecksumRx: request.udp6ZeroChecksumRx)
     }
-
-    func detach() {
-        isAttached = false
-        log.record("detach tunnel \(tunnel.id)")
-    }
+    var networkOverhead: Int { 28 }
+    func pathMTU() -> Int? { nil }
+    func send(_ batch: TransmitBatch) -> TransmitResult { TransmitResult(failed: batch.count) }
 
     func close() {
         isClosed = true
-        log.record("close tunnel \(tunnel.id)")
+        log.record("close tunnel \(tunnelID)")
     }
 
     var debugDescription: String { "socket fake \(request.local) -> \(request.peer)" }
+
+    var pollDescriptor: Int32 { -1 }
+    var isShared: Bool { false }
+    func receive(into batch: ReceiveBatch) -> ReceiveResult { .wouldBlock }
 }
 
 /// Opens fake tunnel sockets for one encapsulation; `failure` makes every open fail with that error,
 /// as a bind or connect would (EADDRINUSE, EADDRNOTAVAIL).
 final class FakeEncapFactory: EncapFactory {
     private let log: EventLog
+    private let encap: EncapType
     var failure: NetlinkError?
     /// Every request the control plane made, including failed ones.
     private(set) var requests: [UnmanagedTunnelRequest] = []
-    /// The tunnels of the successful opens, with their endpoints.
-    private(set) var endpoints: [FakeTunnelEndpoint] = []
+    /// The transports of the successful opens and adoptions.
+    private(set) var endpoints: [FakeTransport] = []
 
-    init(log: EventLog) { self.log = log }
-
-    func openTunnel(_ tunnel: Tunnel, _ request: UnmanagedTunnelRequest) throws(NetlinkError) -> any TunnelEndpoint {
-        requests.append(request)
-        if let failure {
-            log.record("open tunnel \(tunnel.id) failed")
-            throw failure
-        }
-        log.record("open tunnel \(tunnel.id)")
-        let endpoint = FakeTunnelEndpoint(tunnel: tunnel, request: request, log: log)
-        endpoints.append(endpoint)
-        return endpoint
+    init(log: EventLog, encap: EncapType = .udp) {
+        self.log = log
+        self.encap = encap
     }
 
-    /// Managed tunnels adopted: the descriptor and owning connection of each.
-    private(set) var adopted: [(tunnel: UInt32, socket: Int32, owner: UInt64)] = []
-
-    func adoptTunnel(_ tunnel: Tunnel, socket: Int32, owner: UInt64) throws(NetlinkError) -> any TunnelEndpoint {
+    func openTunnel(_ id: TunnelID, _ request: UnmanagedTunnelRequest) throws(L2TPError) -> any TunnelTransport {
+        requests.append(request)
         if let failure {
-            log.record("adopt tunnel \(tunnel.id) failed")
-            throw failure
+            log.record("open tunnel \(id) failed")
+            throw L2TPError(failure.errno, failure.message)
         }
-        log.record("adopt tunnel \(tunnel.id)")
-        adopted.append((tunnel.id.rawValue, socket, owner))
+        log.record("open tunnel \(id)")
+        let transport = FakeTransport(tunnelID: id, request: request, encap: encap, log: log)
+        endpoints.append(transport)
+        return transport
+    }
+
+    /// Managed tunnels adopted: the descriptor of each and the connection that owns the tunnel.
+    var adopted: [(tunnel: UInt32, socket: Int32, owner: UInt64)] {
+        endpoints.compactMap { t in
+            t.adoptedSocket.map { (t.tunnelID.rawValue, $0, t.tunnelAttached?.controlOwner ?? 0) }
+        }
+    }
+
+    func adoptTunnel(_ id: TunnelID, socket: Int32) throws(L2TPError) -> any TunnelTransport {
+        if let failure {
+            log.record("adopt tunnel \(id) failed")
+            throw L2TPError(failure.errno, failure.message)
+        }
+        log.record("adopt tunnel \(id)")
         let unspecified = IPAddress.v4(0, 0, 0, 0)
         let request = UnmanagedTunnelRequest(
             local: unspecified, peer: unspecified, localPort: 0, peerPort: 0, udpChecksum: false,
             udp6ZeroChecksumTx: false, udp6ZeroChecksumRx: false)
-        let endpoint = FakeTunnelEndpoint(tunnel: tunnel, request: request, log: log)
-        endpoints.append(endpoint)
-        return endpoint
+        let transport = FakeTransport(tunnelID: id, request: request, encap: encap, adoptedSocket: socket, log: log)
+        endpoints.append(transport)
+        return transport
     }
 
-    /// The most recent endpoint opened for tunnel `id`.
-    func endpoint(_ id: UInt32) -> FakeTunnelEndpoint? {
-        endpoints.last { $0.tunnel.id.rawValue == id }
+    /// The most recent transport opened for tunnel `id`.
+    func endpoint(_ id: UInt32) -> FakeTransport? {
+        endpoints.last { $0.tunnelID.rawValue == id }
     }
 }
 
 /// A session's "device".
-final class FakeSessionEndpoint: SessionEndpoint {
-    let session: Session
-    /// The tunnel endpoint the control plane handed to the factory with this session.
-    let tunnelEndpoint: any TunnelEndpoint
-    let interfaceName: String?
+final class FakeDevice: PseudowireDevice, @unchecked Sendable {
+    let tunnelID: TunnelID
+    let sessionID: SessionID
+    /// The transport of the tunnel the control plane created this device in.
+    let tunnelEndpoint: any TunnelTransport
+    var interfaceName: String?
     private let log: EventLog
     private let onClose: () -> Void
-    private(set) var isAttached = false
+    /// The session the control plane built around this device.
+    fileprivate(set) var sessionAttached: Session?
+    fileprivate(set) var isAttached = false
     private(set) var isClosed = false
 
-    init(session: Session, tunnelEndpoint: any TunnelEndpoint, interfaceName: String?, log: EventLog,
-         onClose: @escaping () -> Void)
-    {
-        self.session = session
-        self.tunnelEndpoint = tunnelEndpoint
+    init(request: PseudowireRequest, interfaceName: String?, log: EventLog, onClose: @escaping () -> Void) {
+        tunnelID = request.tunnel.id
+        sessionID = request.sessionID
+        tunnelEndpoint = request.tunnel.transport!
         self.interfaceName = interfaceName
         self.log = log
         self.onClose = onClose
     }
 
-    private var name: String { "session \(session.tunnel.id)/\(session.id)" }
+    var session: Session { sessionAttached! }
 
-    func attach() {
-        isAttached = true
-        log.record("attach \(name)")
-    }
-
-    func detach() {
-        isAttached = false
-        log.record("detach \(name)")
-    }
+    var pollDescriptor: Int32 { -1 }
+    func read(into batch: TransmitBatch) -> DeviceRead { DeviceRead(frames: 0, drained: true) }
+    func write(_ frames: UnsafeBufferPointer<UnsafeMutableRawBufferPointer>, batch: DeliveryBatch) {}
+    func write(_ frame: UnsafeRawBufferPointer) {}
 
     func close() {
         isClosed = true
         onClose()
-        log.record("close \(name)")
+        log.record("close session \(tunnelID)/\(sessionID)")
     }
 
     var debugDescription: String { "device \(interfaceName ?? "-") fake" }
 }
 
-/// Creates fake devices for one pseudowire type. Like l2tp_eth it sets `session.device` and
-/// `session.ifname`: the requested name, or the first free "l2tpethN". A name already in
-/// `interfaceNames` fails with EEXIST, as register_netdevice does; `failure` fails every creation.
+/// Creates fake devices for one pseudowire type, named like l2tp_eth names them: the requested
+/// name, or the first free "l2tpethN". A name already in `interfaceNames` fails with EEXIST, as
+/// register_netdevice does; `failure` fails every creation.
 final class FakePseudowireFactory: PseudowireFactory {
     private let log: EventLog
     private let namePrefix: String
@@ -224,46 +246,42 @@ final class FakePseudowireFactory: PseudowireFactory {
     /// L2TP_ATTR_IFNAME of every creation the control plane asked for, including failed ones.
     private(set) var requestedNames: [String?] = []
     /// The successful creations, in order.
-    private(set) var endpoints: [FakeSessionEndpoint] = []
+    private(set) var endpoints: [FakeDevice] = []
 
     init(log: EventLog, namePrefix: String = "l2tpeth") {
         self.log = log
         self.namePrefix = namePrefix
     }
 
-    func createSession(_ session: Session, tunnel: any TunnelEndpoint, _ request: PseudowireRequest)
-        throws(NetlinkError) -> any SessionEndpoint
-    {
+    func createDevice(_ request: PseudowireRequest) throws(L2TPError) -> any PseudowireDevice {
         requestedNames.append(request.interfaceName)
-        let label = "session \(session.tunnel.id)/\(session.id)"
+        let label = "session \(request.tunnel.id)/\(request.sessionID)"
         if let failure {
             log.record("create \(label) failed")
-            throw failure
+            throw L2TPError(failure.errno, failure.message)
         }
         let name = request.interfaceName ?? firstFreeName()
         if interfaceNames.contains(name) {
             log.record("create \(label) failed")
-            throw NetlinkError(EEXIST, "cannot create interface \(name): File exists")
+            throw L2TPError(EEXIST, "cannot create interface \(name): File exists")
         }
         interfaceNames.insert(name)
-        session.device = RecordingDevice()
-        session.ifname = name
         log.record("create \(label) \(name)")
-        let endpoint = FakeSessionEndpoint(
-            session: session, tunnelEndpoint: tunnel, interfaceName: name, log: log
-        ) { [weak self] in self?.interfaceNames.remove(name) }
-        endpoints.append(endpoint)
-        return endpoint
+        let device = FakeDevice(request: request, interfaceName: name, log: log) { [weak self] in
+            self?.interfaceNames.remove(name)
+        }
+        endpoints.append(device)
+        return device
     }
 
-    /// The endpoint of session `sessionID` in tunnel `tunnelID`, if this factory created it.
-    func endpoint(_ tunnelID: UInt32, _ sessionID: UInt32) -> FakeSessionEndpoint? {
-        endpoints.last { $0.session.tunnel.id.rawValue == tunnelID && $0.session.id.rawValue == sessionID }
+    /// The device of session `sessionID` in tunnel `tunnelID`, if this factory created it.
+    func endpoint(_ tunnelID: UInt32, _ sessionID: UInt32) -> FakeDevice? {
+        endpoints.last { $0.tunnelID.rawValue == tunnelID && $0.sessionID.rawValue == sessionID }
     }
 
     /// The Session object the control plane created for (tunnelID, sessionID).
     func session(_ tunnelID: UInt32, _ sessionID: UInt32) -> Session? {
-        endpoint(tunnelID, sessionID)?.session
+        endpoint(tunnelID, sessionID)?.sessionAttached
     }
 
     private func firstFreeName() -> String {

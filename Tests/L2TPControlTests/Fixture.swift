@@ -5,6 +5,7 @@
 import Glibc
 import L2TPControl
 import L2TPCore
+import L2TPDaemon
 import L2TPNetlink
 import L2TPTestSupport
 import L2TPWire
@@ -30,13 +31,15 @@ final class Fixture {
     /// `registerIP` false leaves IP encapsulation unregistered.
     init(registerIP: Bool = true) {
         datapath = FakeDatapath(log: log)
-        udp = FakeEncapFactory(log: log)
-        ip = FakeEncapFactory(log: log)
-        eth = FakePseudowireFactory(log: log)
-        control = ControlPlane(datapath: datapath)
-        control.register(udp, for: .udp)
-        if registerIP { control.register(ip, for: .ip) }
-        control.register(eth, for: .eth)
+        let udp = FakeEncapFactory(log: log, encap: .udp)
+        let ip = FakeEncapFactory(log: log, encap: .ip)
+        let eth = FakePseudowireFactory(log: log)
+        (self.udp, self.ip, self.eth) = (udp, ip, eth)
+        // The daemon's list of kinds, each backed by a fake.
+        let table = Registrations.table(
+            encapsulation: { type in type == .udp ? udp : type == .ip && registerIP ? ip : nil },
+            pseudowire: { type in type == .eth ? eth : nil })
+        control = ControlPlane(datapath: datapath, registrations: table)
     }
 
     /// Hands one datagram to the control plane.

@@ -9,7 +9,7 @@ import L2TPWire
 struct Harness {
     let tunnel: Tunnel
     let session: Session
-    let device = RecordingDevice()
+    let device: RecordingDevice
 
     init(
         version: ProtocolVersion = .v3, encap: EncapType = .udp, tunnelID: UInt32 = 10, sessionID: UInt32 = 100,
@@ -20,11 +20,12 @@ struct Harness {
         self.tunnel =
             tunnel
             ?? Tunnel(id: TunnelID(tunnelID), peerID: TunnelID(tunnelID + 1), version: version, encap: encap)
+        let device = RecordingDevice()
+        self.device = device
         session = Session(
             id: SessionID(sessionID), peerID: SessionID(sessionID + 1), tunnel: self.tunnel, pseudowireType: .eth,
             cookie: cookie, peerCookie: peerCookie, l2spec: l2spec, recvSeq: recvSeq, sendSeq: sendSeq,
-            lnsMode: lnsMode, reorderTimeout: reorderTimeout)
-        session.device = device
+            lnsMode: lnsMode, reorderTimeout: reorderTimeout, device: device)
     }
 
     /// The packet the peer sends with sequence number `ns` (nil: unsequenced) and a payload tagged `tag`.
