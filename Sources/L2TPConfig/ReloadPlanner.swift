@@ -17,13 +17,13 @@ public enum ReloadPlanner {
     /// Comparison normalises: absent L2SPEC_TYPE = 1, absent cookie = empty, absent RECV_TIMEOUT/DEBUG = 0,
     /// absent RECV_SEQ/SEND_SEQ/LNS_MODE = 0, absent UDP_CSUM = off, IFNAME absent in the file = any name.
     ///
-    /// Further normalisation, so that only differences the datapath would act on count (see
-    /// `TunnelShape` and `SessionShape`): UDP_CSUM counts by presence (as TUNNEL_CREATE reads it) and
-    /// only for IPv4 UDP tunnels, the ZERO_CSUM6 flags only for IPv6 UDP tunnels, ports only for UDP
-    /// tunnels; IPv6 addresses win over IPv4 ones as in TUNNEL_CREATE; a session's PEER_CONN_ID (the
-    /// kernel replies with the tunnel's) is not compared, nor are cookies and L2SPEC_TYPE in version 2
-    /// tunnels; RECV_SEQ, SEND_SEQ and LNS_MODE count by their low bit. A named IFNAME is compared with
-    /// the session's actual interface name.
+    /// Both sides are read with the control plane's own reading of the requests (`TunnelCreateRequest`,
+    /// `SessionCreateRequest`), so only differences the datapath would act on count: UDP_CSUM counts by
+    /// presence (as TUNNEL_CREATE reads it) and only for IPv4 UDP tunnels, the ZERO_CSUM6 flags only for
+    /// IPv6 UDP tunnels, ports only for UDP tunnels; IPv6 addresses win over IPv4 ones as in
+    /// TUNNEL_CREATE; a session's PEER_CONN_ID (the kernel replies with the tunnel's) is not compared,
+    /// nor are cookies, L2SPEC_TYPE and IFNAME in version 2 tunnels; RECV_SEQ, SEND_SEQ and LNS_MODE
+    /// count by their low bit. A named IFNAME is compared with the session's actual interface name.
     ///
     /// Within each group, requests for what the file names come in file order; removals of what it no
     /// longer names follow, in id order. A tunnel that is deleted (removed or re-created) takes its
@@ -62,9 +62,16 @@ public enum ReloadPlanner {
                 continue
             }
 
-            let was = TunnelShape(present.create)
-            let will = TunnelShape(tunnel.create)
-            let changed = was.differences(from: will)
+            let will: TunnelCreateRequest
+            do {
+                will = try TunnelCreateRequest(tunnel.create)
+            } catch {
+                throw ConfigErrors(errors: [
+                    ConfigError(path: desired.path, line: tunnel.line, message: "tunnel \(tunnel.id): \(error)")
+                ])
+            }
+            let was = (try? TunnelCreateRequest(present.create)) ?? will
+            let changed = differences(was, will)
             if !changed.isEmpty {
                 let reason =
                     "tunnel \(tunnel.id): \(changed.joined(separator: ", ")) changed: re-created with its sessions \(at)"
@@ -90,7 +97,6 @@ public enum ReloadPlanner {
                         line: tunnel.line))
             }
 
-            let version = tunnel.create.protoVersion
             for (session, key) in zip(tunnel.sessions, sessionKeys) {
                 let sessionAt = "(\(desired.path):\(session.line))"
                 guard let existing = current.sessions[key] else {
@@ -98,19 +104,26 @@ public enum ReloadPlanner {
                         create(session.create, .sessionCreate, "session \(key) added \(sessionAt)", session.line))
                     continue
                 }
-                let was = SessionShape(
-                    existing.create, ifname: existing.ifname ?? existing.create.ifname, version: version)
-                let will = SessionShape(session.create, ifname: session.create.ifname, version: version)
-                let fixed = was.fixedDifferences(from: will)
+                let wanted: SessionCreateRequest
+                do {
+                    wanted = try SessionCreateRequest(session.create, version: will.version)
+                } catch {
+                    throw ConfigErrors(errors: [
+                        ConfigError(path: desired.path, line: session.line, message: "session \(key): \(error)")
+                    ])
+                }
+                let present = (try? SessionCreateRequest(existing.create, version: will.version)) ?? wanted
+                let fixed = fixedDifferences(present, actualName: existing.ifname, wanted)
                 if !fixed.isEmpty {
                     let reason = "session \(key): \(fixed.joined(separator: ", ")) changed: re-created \(sessionAt)"
                     plan.sessionDeletes.append(delete(session: key, reason, session.line))
                     plan.sessionCreates.append(create(session.create, .sessionCreate, reason, session.line))
                     continue
                 }
-                let (modify, names) = was.modification(to: will)
-                if !names.isEmpty {
-                    var a = modify
+                let modify = SessionModifyRequest(from: present, to: wanted)
+                if !modify.isEmpty {
+                    let names = modifiedKeys(modify)
+                    var a = modify.attributes
                     a.connID = key.tunnel
                     a.sessionID = key.session
                     plan.sessionModifies.append(
@@ -138,6 +151,56 @@ public enum ReloadPlanner {
             plan.sessionDeletes.append(delete(session: key, "session \(key) removed from \(desired.path)", nil))
         }
         return plan.ordered
+    }
+
+    /// The config keys of the fields, other than DEBUG, in which two tunnel requests differ: those
+    /// need a new tunnel.
+    private static func differences(_ was: TunnelCreateRequest, _ will: TunnelCreateRequest) -> [String] {
+        var keys: [String] = []
+        if was.peerID != will.peerID { keys.append("peer_tunnel_id") }
+        if was.version != will.version { keys.append("version") }
+        if was.encap != will.encap { keys.append("encap") }
+        switch (was.socket, will.socket) {
+        case (.unmanaged(let a), .unmanaged(let b)):
+            if a.local != b.local { keys.append("local") }
+            if a.peer != b.peer { keys.append("remote") }
+            if a.localPort != b.localPort { keys.append("udp_sport") }
+            if a.peerPort != b.peerPort { keys.append("udp_dport") }
+            if a.udpChecksum != b.udpChecksum { keys.append("udp_csum") }
+            if a.udp6ZeroChecksumTx != b.udp6ZeroChecksumTx { keys.append("udp6_csum_tx") }
+            if a.udp6ZeroChecksumRx != b.udp6ZeroChecksumRx { keys.append("udp6_csum_rx") }
+        case (.managed, .managed):
+            break
+        default:
+            keys += ["local", "remote"]
+        }
+        return keys
+    }
+
+    /// The config keys of the fields fixed at creation in which the present session differs from the
+    /// wanted one (it needs re-creating). The interface name counts only when the file names one, and
+    /// is compared with the session's actual name.
+    private static func fixedDifferences(
+        _ present: SessionCreateRequest, actualName: String?, _ wanted: SessionCreateRequest
+    ) -> [String] {
+        var keys: [String] = []
+        if present.peerID != wanted.peerID { keys.append("peer_session_id") }
+        if present.pseudowireType != wanted.pseudowireType { keys.append("pseudowire") }
+        if let name = wanted.interfaceName, name != actualName ?? present.interfaceName { keys.append("name") }
+        if present.cookie != wanted.cookie { keys.append("cookie") }
+        if present.peerCookie != wanted.peerCookie { keys.append("peer_cookie") }
+        if present.l2spec != wanted.l2spec { keys.append("l2spec_type") }
+        return keys
+    }
+
+    /// The config keys a SESSION_MODIFY changes.
+    private static func modifiedKeys(_ m: SessionModifyRequest) -> [String] {
+        var keys: [String] = []
+        if m.recvSeq != nil || m.sendSeq != nil { keys.append("seq") }
+        if m.lnsMode != nil { keys.append("lns_mode") }
+        if m.reorderTimeout != nil { keys.append("reorder_timeout") }
+        if m.debug != nil { keys.append("debug") }
+        return keys
     }
 
     /// The requests of a plan by kind, before they are put in order.
