@@ -18,7 +18,7 @@ MANDIR         ?= $(PREFIX)/share/man
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 
 # The man pages, generated from Docs/man/*.md by `make man` and committed.
-MAN_PAGES := Docs/man/l2tpd.8 Docs/man/l2tp.8 Docs/man/l2tpd.toml.5
+MAN_PAGES := Docs/man/l2tpd.8 Docs/man/l2tp.8 Docs/man/l2tpd.toml.5 Docs/man/l2tpd-run.1
 
 # Debian packages the build, the tests and the demo use.
 APT_PACKAGES := libnl-3-dev libnl-genl-3-dev iproute2 iputils-ping tshark python3 python3-pip gcc pkg-config util-linux \
@@ -75,12 +75,14 @@ install: release
 	install -s -m 0755 "$$bin/l2tp" "$$bin/l2tpd-run" $(DESTDIR)$(PREFIX)/bin/
 	$(CC) $(PRELOAD_CFLAGS) -ISources/CL2TPPreload/include -o .build/libl2tpd-preload.so Sources/CL2TPPreload/preload.c -ldl -lpthread
 	install -m 0755 .build/libl2tpd-preload.so $(DESTDIR)$(PREFIX)/lib/l2tpd/libl2tpd-preload.so
-	install -d $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/l2tpd
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(SYSCONFDIR)/l2tpd
 	sed -e 's|@SBINDIR@|$(PREFIX)/sbin|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' Docs/dist/l2tpd.service \
 		> $(DESTDIR)$(SYSTEMDUNITDIR)/l2tpd.service
 	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/l2tpd.service
 	install -m 0644 Docs/man/l2tpd.8 Docs/man/l2tp.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 Docs/man/l2tpd.toml.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 Docs/man/l2tpd-run.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 Docs/examples/l2tpd.toml $(DESTDIR)$(SYSCONFDIR)/l2tpd/l2tpd.toml.example
 	[ -e $(DESTDIR)$(SYSCONFDIR)/l2tpd/l2tpd.toml ] || install -m 0644 Docs/dist/l2tpd.toml $(DESTDIR)$(SYSCONFDIR)/l2tpd/l2tpd.toml
 

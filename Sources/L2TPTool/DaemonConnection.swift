@@ -1,22 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // One connection to l2tpd as the CLI sees it: whole netlink datagrams out and in.
 
-/// A transport failure, as a positive errno value.
-public struct TransportError: Error, Equatable, Sendable {
-    /// A positive errno value (ENOENT, ECONNREFUSED, ...).
-    public var errno: Int32
-
-    public init(_ errno: Int32) { self.errno = errno }
-}
-
 /// One connection to l2tpd's control socket: whole netlink datagrams in both directions.
 ///
 /// The real one is a Unix SOCK_SEQPACKET socket (`UnixControlConnection`); tests use an in-memory
-/// daemon that answers with canned datagrams.
+/// daemon that answers with canned datagrams. Both fail with `DaemonError.transport`.
 public protocol DaemonConnection: AnyObject {
     /// Sends one datagram (one netlink request).
-    func send(_ datagram: [UInt8]) throws(TransportError)
+    func send(_ datagram: [UInt8]) throws(DaemonError)
     /// Receives one datagram, which may hold several netlink messages; nil when the daemon closed the
     /// connection.
-    func receive() throws(TransportError) -> [UInt8]?
+    func receive() throws(DaemonError) -> [UInt8]?
 }

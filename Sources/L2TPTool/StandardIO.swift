@@ -29,7 +29,7 @@ public struct StandardIO: ToolIO {
         pending.removeAll(keepingCapacity: true)
     }
 
-    public mutating func connect(socketPath path: String) throws(TransportError) -> any DaemonConnection {
+    public mutating func connect(socketPath path: String) throws(DaemonError) -> any DaemonConnection {
         try UnixControlConnection(path: path)
     }
 

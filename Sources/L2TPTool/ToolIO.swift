@@ -16,8 +16,8 @@ public protocol ToolIO {
     mutating func write(_ text: String, to stream: ToolStream)
     /// Called once before `run` returns: push out anything buffered.
     mutating func flush()
-    /// Opens a connection to the control socket at `path`.
-    mutating func connect(socketPath path: String) throws(TransportError) -> any DaemonConnection
+    /// Opens a connection to the control socket at `path`; fails with `DaemonError.transport`.
+    mutating func connect(socketPath path: String) throws(DaemonError) -> any DaemonConnection
     /// The sequence number the netlink conversation starts counting from (iproute2 uses `time(NULL)`).
     mutating func initialSequence() -> UInt32
 }

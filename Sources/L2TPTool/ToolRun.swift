@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 // One invocation of `l2tp`: global options, then ip/ipl2tp.c's do_ipl2tp, do_add, do_del and do_show.
 
+import Glibc
 import L2TPNetlink
 import L2TPWire
 
@@ -19,6 +20,19 @@ struct ToolRun<IO: ToolIO> {
             io.write(diagnostics, to: .standardError)
             diagnostics = ""
         }
+    }
+
+    /// Adds what went wrong talking to l2tpd to `diagnostics`: the one way a `DaemonError` reaches
+    /// the user. The caller picks the exit status.
+    private func explain(_ error: DaemonError, _ diagnostics: inout String) {
+        diagnostics += error.diagnostic(socketPath: socketPath)
+    }
+
+    /// Like `explain`, then ends the command with status 1 (iproute2's `exit(1)` after a failed
+    /// genl_init_handle or family lookup).
+    private func fail(_ error: DaemonError, _ diagnostics: inout String) -> ToolExit {
+        explain(error, &diagnostics)
+        return .failure
     }
 
     /// Runs the command and returns the exit status.
@@ -61,7 +75,12 @@ struct ToolRun<IO: ToolIO> {
             diagnostics += Usage.l2tp
             throw .usage
         }
-        var client = try DaemonClient.connect(socketPath: socketPath, io: &io, diagnostics: &diagnostics)
+        var client: DaemonClient
+        do {
+            client = try DaemonClient.connect(socketPath: socketPath, io: &io, diagnostics: &diagnostics)
+        } catch {
+            throw fail(error, &diagnostics)
+        }
         report(&diagnostics)
         let rest = Array(words.dropFirst())
         if IPRouteParsing.matches(verb, "add") {
@@ -96,29 +115,35 @@ struct ToolRun<IO: ToolIO> {
             diagnostics += "Usage: l2tp [ -j ] [ -s ] monitor\n"
             throw .usage
         }
-        let l2tp = try client.resolve(family: L2TPGenl.name, diagnostics: &diagnostics)
-        let l2tpd = try client.resolve(family: L2TPDGenl.name, diagnostics: &diagnostics)
+        let l2tp: GenlControl.Family
+        let l2tpd: GenlControl.Family
+        do {
+            l2tp = try client.resolve(family: L2TPGenl.name, diagnostics: &diagnostics)
+            l2tpd = try client.resolve(family: L2TPDGenl.name, diagnostics: &diagnostics)
+        } catch {
+            throw fail(error, &diagnostics)
+        }
         guard let group = l2tp.multicastGroups.first(where: { $0.name == L2TPGenl.multicastGroup })?.id else {
-            diagnostics += "Error: l2tpd at \(client.socketPath) announced no \"\(L2TPGenl.multicastGroup)\" multicast group\n"
-            throw .failure
+            throw fail(.noMulticastGroup(L2TPGenl.multicastGroup), &diagnostics)
         }
         let seq = client.nextSequence()
         let join = L2TPDGenl.request(.addMembership, [(.group, group)], ack: true, familyID: l2tpd.id, sequence: seq, portID: 0)
-        guard client.talk(join, sequence: seq, diagnostics: &diagnostics) else {
+        do {
+            try client.talk(join, sequence: seq, diagnostics: &diagnostics)
+        } catch {
+            explain(error, &diagnostics)
             report(&diagnostics)
             return 2
         }
         let statistics = options.statistics > 0
-        while true {
-            guard let messages = client.receiveMessages(diagnostics: &diagnostics) else {
-                report(&diagnostics)
-                return 1
-            }
-            for message in messages {
+        do {
+            // No request and no end: notifications of any sequence until the connection fails.
+            try client.exchange(nil, sequence: nil, until: .never, diagnostics: &diagnostics) {
+                (message: [UInt8]) throws(DaemonError) in
                 guard let header = NetlinkHeader(message), header.type == l2tp.id,
                     let decoded = try? L2TPMessageCodec.decode(message, validating: false),
                     let command = L2TPCommand(rawValue: decoded.command)
-                else { continue }
+                else { return }
                 let event = command.eventName
                 var printer = ListingPrinter(json: options.json > 0, pretty: false, oneline: options.oneline > 0, array: false)
                 printer.printText("[\(event)]\n")
@@ -132,7 +157,11 @@ struct ToolRun<IO: ToolIO> {
                 io.write(printer.isJSON ? text + "\n" : text, to: .standardOutput)
                 io.flush()
             }
+        } catch {
+            explain(error, &diagnostics)
         }
+        report(&diagnostics)
+        return 1
     }
 
     /// `l2tp debug dump`: l2tpd's full internal state (the kernel's debugfs l2tp/tunnels), from the
@@ -144,12 +173,23 @@ struct ToolRun<IO: ToolIO> {
             diagnostics += "Usage: l2tp debug dump\n"
             throw .usage
         }
-        let family = try client.resolve(family: L2TPDGenl.name, diagnostics: &diagnostics).id
+        let family: UInt16
+        do {
+            family = try client.resolve(family: L2TPDGenl.name, diagnostics: &diagnostics).id
+        } catch {
+            throw fail(error, &diagnostics)
+        }
         let seq = client.nextSequence()
         let request = L2TPDGenl.request(.debugDump, familyID: family, sequence: seq, portID: 0)
-        guard let reply = client.ask(request, sequence: seq, diagnostics: &diagnostics),
-            let text = L2TPDGenl.text(of: reply)
-        else {
+        let text: String
+        do throws(DaemonError) {
+            let reply = try client.ask(request, sequence: seq, diagnostics: &diagnostics)
+            guard let t = L2TPDGenl.text(of: reply) else {
+                throw .malformed(NetlinkError(EPROTO, "DEBUG_DUMP reply without a TEXT attribute"))
+            }
+            text = t
+        } catch {
+            explain(error, &diagnostics)
             report(&diagnostics)
             return 2
         }
@@ -187,14 +227,14 @@ struct ToolRun<IO: ToolIO> {
             let seq = client.nextSequence()
             let request = IPRouteRequest.tunnelCreate(
                 Self.tunnelAttributes(p, local: local, peer: peer), familyID: client.familyID, sequence: seq)
-            status = client.talk(request, sequence: seq, diagnostics: &diagnostics) ? 0 : 2
+            status = talk(request, sequence: seq, client: &client, diagnostics: &diagnostics)
             report(&diagnostics)
         }
         if p.session {
             let seq = client.nextSequence()
             let request = IPRouteRequest.sessionCreate(
                 Self.sessionAttributes(p), familyID: client.familyID, sequence: seq)
-            status = client.talk(request, sequence: seq, diagnostics: &diagnostics) ? 0 : 2
+            status = talk(request, sequence: seq, client: &client, diagnostics: &diagnostics)
             report(&diagnostics)
         }
         return status
@@ -253,9 +293,23 @@ struct ToolRun<IO: ToolIO> {
             ? IPRouteRequest.sessionDelete(
                 tunnelID: p.tunnelID, sessionID: p.sessionID, familyID: client.familyID, sequence: seq)
             : IPRouteRequest.tunnelDelete(tunnelID: p.tunnelID, familyID: client.familyID, sequence: seq)
-        let ok = client.talk(request, sequence: seq, diagnostics: &diagnostics)
+        let status = talk(request, sequence: seq, client: &client, diagnostics: &diagnostics)
         report(&diagnostics)
-        return ok ? 0 : 2
+        return status
+    }
+
+    /// rtnl_talk for add and delete: 0 for an ACK; otherwise the error is explained and the status
+    /// is 2, iproute2's for a request the kernel refused.
+    private func talk(_ request: [UInt8], sequence seq: UInt32, client: inout DaemonClient, diagnostics: inout String)
+        -> Int32
+    {
+        do {
+            try client.talk(request, sequence: seq, diagnostics: &diagnostics)
+            return 0
+        } catch {
+            explain(error, &diagnostics)
+            return 2
+        }
     }
 
     /// do_show: a session dump if `session` was given, else a tunnel dump; every object returned is
@@ -284,20 +338,24 @@ struct ToolRun<IO: ToolIO> {
             json: options.json > 0, pretty: options.pretty > 0, oneline: options.oneline > 0)
         let statistics = options.statistics > 0
         let sessions = p.session
-        var io = self.io
-        let ok = client.dump(request, sequence: seq, diagnostics: &diagnostics) { message in
-            if sessions {
-                SessionReport(message.attributes).print(to: &printer, statistics: statistics)
-            } else {
-                TunnelReport(message.attributes).print(to: &printer, statistics: statistics)
+        var ok = true
+        do {
+            try client.dump(request, sequence: seq, diagnostics: &diagnostics) { message in
+                if sessions {
+                    SessionReport(message.attributes).print(to: &printer, statistics: statistics)
+                } else {
+                    TunnelReport(message.attributes).print(to: &printer, statistics: statistics)
+                }
+                let text = printer.take()
+                if !text.isEmpty { io.write(text, to: .standardOutput) }
             }
-            let text = printer.take()
-            if !text.isEmpty { io.write(text, to: .standardOutput) }
+        } catch {
+            explain(error, &diagnostics)
+            ok = false
         }
         if ok { printer.finish() }
         let rest = printer.take()
         if !rest.isEmpty { io.write(rest, to: .standardOutput) }
-        self.io = io
         if !ok {
             diagnostics += "Dump terminated\n"
             throw .failure

@@ -13,11 +13,11 @@ final class UnixControlConnection: DaemonConnection {
     private let socket: UnixSocket
 
     /// Connects to `path`. The corresponding C functions are `socket` and `connect`.
-    init(path: String) throws(TransportError) {
+    init(path: String) throws(DaemonError) {
         do {
             socket = try UnixSocket.connect(path: path)
         } catch {
-            throw TransportError(error.rawValue)
+            throw .transport(errno: error.rawValue)
         }
     }
 
@@ -31,21 +31,21 @@ final class UnixControlConnection: DaemonConnection {
         socket.close()
     }
 
-    func send(_ datagram: [UInt8]) throws(TransportError) {
+    func send(_ datagram: [UInt8]) throws(DaemonError) {
         do {
             try socket.send(datagram)
         } catch {
-            throw TransportError(error.rawValue)
+            throw .transport(errno: error.rawValue)
         }
     }
 
-    func receive() throws(TransportError) -> [UInt8]? {
+    func receive() throws(DaemonError) -> [UInt8]? {
         while true {
             let result: IOResult<UnixSocket.Datagram?>
             do {
                 result = try socket.receive(capacity: Self.receiveCapacity)
             } catch {
-                throw TransportError(error.rawValue)
+                throw .transport(errno: error.rawValue)
             }
             switch result {
             case .wouldBlock:

@@ -3,11 +3,13 @@
 
 /// Usage texts, written to standard error before exiting with status 255.
 ///
-/// The object usage is iproute2's (ip/ipl2tp.c `usage()`) with "ip l2tp" replaced by "l2tp". The
-/// continuation lines keep iproute2's exact indentation (10 and 7 spaces) rather than re-aligning them
-/// under the shorter command name, so the text stays a plain substitution of the original.
+/// The object usage is iproute2's (ip/ipl2tp.c `usage()`) with "ip l2tp" replaced by "l2tp", and
+/// one line in the same style for each verb `ip l2tp` does not have (`monitor`, `debug dump`) and
+/// for `help`, so that it lists every verb the CLI accepts. The continuation lines keep iproute2's
+/// exact indentation (10 and 7 spaces) rather than re-aligning them under the shorter command name,
+/// so iproute2's part stays a plain substitution of the original.
 enum Usage {
-    /// iproute2's `ip l2tp help`, command name "l2tp".
+    /// iproute2's `ip l2tp help`, command name "l2tp", with l2tp's own verbs.
     static let l2tp = """
         Usage: l2tp add tunnel
                   remote ADDR local ADDR
@@ -27,6 +29,9 @@ enum Usage {
                l2tp del session tunnel_id ID session_id ID
                l2tp show tunnel [ tunnel_id ID ]
                l2tp show session [ tunnel_id ID ] [ session_id ID ]
+               l2tp monitor
+               l2tp debug dump
+               l2tp help
 
         Where: NAME   := STRING
                ADDR   := { IP_ADDRESS | any }
@@ -40,6 +45,7 @@ enum Usage {
     /// `l2tp -help`: the global options (ip.c's usage, reduced to what `l2tp` accepts).
     static let options = """
         Usage: l2tp [ OPTIONS ] { add | del | show } { tunnel | session } ARGS
+               l2tp [ OPTIONS ] monitor
                l2tp [ OPTIONS ] debug dump
                l2tp [ OPTIONS ] help
         where  OPTIONS := { -V[ersion] | -s[tatistics] | -j[son] | -p[retty] |

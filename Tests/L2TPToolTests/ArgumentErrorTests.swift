@@ -18,7 +18,8 @@ struct ArgumentErrorTests {
     }
 
     @Test func usageTextIsIproute2sWithTheCommandName() {
-        // ip/ipl2tp.c usage() with "ip l2tp" replaced by "l2tp".
+        // ip/ipl2tp.c usage() with "ip l2tp" replaced by "l2tp", then l2tp's own verbs and help in
+        // the same style: every verb the CLI accepts.
         let expected = """
             Usage: l2tp add tunnel
                       remote ADDR local ADDR
@@ -38,6 +39,9 @@ struct ArgumentErrorTests {
                    l2tp del session tunnel_id ID session_id ID
                    l2tp show tunnel [ tunnel_id ID ]
                    l2tp show session [ tunnel_id ID ] [ session_id ID ]
+                   l2tp monitor
+                   l2tp debug dump
+                   l2tp help
 
             Where: NAME   := STRING
                    ADDR   := { IP_ADDRESS | any }
@@ -48,6 +52,14 @@ struct ArgumentErrorTests {
 
             """
         #expect(Usage.l2tp == expected)
+    }
+
+    @Test func usageListsEveryVerb() {
+        // The verbs ToolRun.object dispatches on, each in its shortest full form.
+        for verb in ["add tunnel", "add session", "del tunnel", "del session", "show tunnel", "show session",
+                     "monitor", "debug dump", "help"] {
+            #expect(Usage.l2tp.contains("l2tp \(verb)"), "\(verb) is missing from l2tp help")
+        }
     }
 
     @Test(arguments: ["", "help", "h", "he", "hel"])

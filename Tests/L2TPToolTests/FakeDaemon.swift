@@ -37,7 +37,7 @@ final class FakeDaemon: DaemonConnection {
         sent.filter { NetlinkHeader($0)?.type != NetlinkMessageType.genlControl }
     }
 
-    func send(_ datagram: [UInt8]) throws(TransportError) {
+    func send(_ datagram: [UInt8]) throws(DaemonError) {
         sent.append(datagram)
         guard let header = NetlinkHeader(datagram) else { return }
         if header.type == NetlinkMessageType.genlControl {
@@ -54,7 +54,7 @@ final class FakeDaemon: DaemonConnection {
         queue += (respond ?? defaultResponse)(datagram, header)
     }
 
-    func receive() throws(TransportError) -> [UInt8]? {
+    func receive() throws(DaemonError) -> [UInt8]? {
         queue.isEmpty ? nil : queue.removeFirst()
     }
 

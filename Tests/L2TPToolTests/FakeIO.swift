@@ -23,9 +23,9 @@ struct FakeIO: ToolIO {
         }
     }
 
-    mutating func connect(socketPath path: String) throws(TransportError) -> any DaemonConnection {
+    mutating func connect(socketPath path: String) throws(DaemonError) -> any DaemonConnection {
         connectedPaths.append(path)
-        guard let daemon else { throw TransportError(connectError) }
+        guard let daemon else { throw DaemonError.transport(errno: connectError) }
         return daemon
     }
 

@@ -18,7 +18,7 @@ private struct SocketPairIO: ToolIO {
         if stream == .standardOutput { standardOutput += text } else { standardError += text }
     }
 
-    mutating func connect(socketPath path: String) throws(TransportError) -> any DaemonConnection {
+    mutating func connect(socketPath path: String) throws(DaemonError) -> any DaemonConnection {
         UnixControlConnection(connectedDescriptor: clientFD)
     }
 
@@ -88,7 +88,7 @@ struct UnixControlConnectionTests {
 
     @Test func connectErrorsNameThePath() throws {
         let path = "/tmp/l2tp-cli-test-\(getpid())-absent.sock"
-        #expect(throws: TransportError(ENOENT)) { try UnixControlConnection(path: path) }
+        #expect(throws: DaemonError.transport(errno: ENOENT)) { try UnixControlConnection(path: path) }
         var io = StandardIOWithoutOutput()
         let status = L2TPToolMain.run(arguments: ["--socket", path, "show", "tunnel"], environment: [:], io: &io)
         #expect(status == 1)
@@ -119,7 +119,7 @@ private struct StandardIOWithoutOutput: ToolIO {
         if stream == .standardError { standardError += text }
     }
 
-    mutating func connect(socketPath path: String) throws(TransportError) -> any DaemonConnection {
+    mutating func connect(socketPath path: String) throws(DaemonError) -> any DaemonConnection {
         try real.connect(socketPath: path)
     }
 
