@@ -73,6 +73,7 @@ let package = Package(
         .testTarget(name: "L2TPWireTests", dependencies: ["L2TPWire", "L2TPTestSupport"]),
         .testTarget(name: "L2TPCoreTests", dependencies: ["L2TPCore", "L2TPTestSupport"]),
         .testTarget(name: "L2TPOffloadTests", dependencies: ["L2TPOffload", "L2TPTestSupport"]),
+        .testTarget(name: "L2TPSystemTests", dependencies: ["L2TPSystem"]),
         .testTarget(name: "L2TPNetlinkTests", dependencies: ["L2TPNetlink", "L2TPTestSupport"]),
         .testTarget(name: "L2TPControlTests", dependencies: ["L2TPControl", "L2TPDaemon", "L2TPTestSupport"]),
         .testTarget(name: "L2TPToolTests", dependencies: ["L2TPTool", "L2TPNetlink"]),

@@ -447,3 +447,29 @@ int CL2TP_wait_signal(int fd)
             return sig;
     }
 }
+
+// MARK: - Event loop timer (added for L2TPSystem.EventLoop; kept apart)
+
+int CL2TP_timerfd_create(void)
+{
+    int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    return fd < 0 ? -errno : fd;
+}
+
+int CL2TP_timerfd_set_deadline(int fd, uint64_t deadline_ns)
+{
+    struct itimerspec its;
+    memset(&its, 0, sizeof(its));
+    its.it_value.tv_sec = (time_t)(deadline_ns / 1000000000u);
+    its.it_value.tv_nsec = (long)(deadline_ns % 1000000000u);
+    return timerfd_settime(fd, TFD_TIMER_ABSTIME, &its, NULL) < 0 ? -errno : 0;
+}
+
+int64_t CL2TP_timerfd_read(int fd)
+{
+    uint64_t expirations = 0;
+    ssize_t n = read(fd, &expirations, sizeof(expirations));
+    if (n < 0)
+        return errno == EAGAIN ? 0 : -errno;
+    return n == sizeof(expirations) ? (int64_t)expirations : 0;
+}

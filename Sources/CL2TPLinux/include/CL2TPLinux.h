@@ -206,3 +206,19 @@ void CL2TP_set_thread_name(const char *name);
 void CL2TP_block_all_signals(void);
 
 #endif
+
+// MARK: - Event loop timer (added for L2TPSystem.EventLoop; kept apart, with its own guard)
+#ifndef CL2TPLINUX_EVENT_LOOP_TIMER_H
+#define CL2TPLINUX_EVENT_LOOP_TIMER_H
+
+#include <stdint.h>
+
+/// timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK|TFD_CLOEXEC), disarmed. Returns the fd or -errno.
+int CL2TP_timerfd_create(void);
+/// timerfd_settime(TFD_TIMER_ABSTIME): one expiry at `deadline_ns` on CLOCK_MONOTONIC, no interval (a
+/// deadline already past expires at once); 0 disarms. Resets the expiry count. Returns 0 or -errno.
+int CL2TP_timerfd_set_deadline(int fd, uint64_t deadline_ns);
+/// Reads the expiry count of a non-blocking timerfd: the count, 0 if it has not expired, or -errno.
+int64_t CL2TP_timerfd_read(int fd);
+
+#endif
