@@ -5,12 +5,13 @@
 // Start-up: load the configuration file (if any) through the same request path as clients, then tell
 // systemd READY=1.
 //
-// Control loop (single thread; the only thread that changes tunnels and sessions):
+// Control loop (an EventLoop on the main thread; the only thread that changes tunnels and sessions).
+// Each of these is a source or timer registered with the loop:
 //  1. Control socket readable → accept clients; client readable → handle each request datagram
 //     through ControlPlane.handle and queue the replies; notifications go to the `l2tp` group.
 //  2. Client writable → flush queued replies (large dumps).
 //  3. Link event → follow MTU changes of our devices.
-//  4. Control frames of managed tunnels → their owners; trace events → the log; watchdog → systemd.
+//  4. Control frames of managed tunnels → their owners; trace events → the log; watchdog timer → systemd.
 //  5. SIGHUP → reload the configuration file: apply only the difference, or nothing if it has errors.
 //  6. SIGTERM/SIGINT → stop accepting, delete every tunnel (devices and sockets go), stop workers,
 //     exit 0. A second signal during that exits at once (status 1): the escape from a stuck shutdown,
@@ -38,7 +39,11 @@ public final class Daemon {
     public let control: ControlPlane
     private let ethernet: EthernetPseudowireFactory
     private let router: ControlFrameRouter
-    private let epoll: Epoll
+    /// The control loop, which anything that runs on the control thread (PPP, control connections)
+    /// registers its sources and timers with.
+    private let loop: EventLoop
+    /// The loop's source of each client connection, by connection id.
+    private var clientSources: [UInt64: EventSourceID] = [:]
     private let signals: FileDescriptor
     private var server: ControlServer?
     private var links: LinkMonitor?
@@ -46,17 +51,7 @@ public final class Daemon {
     private let notifier: SystemdNotifier
     /// RLIMIT_NOFILE after raising the soft limit to the hard one: about one descriptor per session.
     private let openFileLimit: UInt64
-    private var watchdog: FileDescriptor?
     private var config: ConfigService?
-
-    private enum Token {
-        static let signals: UInt64 = 1 << 40
-        static let listener: UInt64 = 2 << 40
-        static let links: UInt64 = 3 << 40
-        static let controlFrames: UInt64 = 4 << 40
-        static let traces: UInt64 = 5 << 40
-        static let watchdog: UInt64 = 6 << 40
-    }
 
     /// Sets everything up (signals are blocked before any thread starts).
     public init(options: DaemonOptions, environment: [String: String]) throws {
@@ -92,20 +87,20 @@ public final class Daemon {
         let registrations = Registrations.live(
             Registrations.Live(managedSockets: ManagedSockets(), offloads: options.offloads, ethernet: ethernet))
         control = ControlPlane(datapath: datapath, registrations: registrations, traceSink: traces)
-        epoll = try Epoll(capacity: 64)
+        loop = try EventLoop(capacity: 64)
     }
 
     /// Runs until SIGTERM or SIGINT. Returns the exit status.
     public func run() throws -> Int32 {
         datapath.start()
         defer { datapath.stop() }
-        try epoll.add(signals, events: Epoll.readable, token: Token.signals)
-        try epoll.add(router.wakeup.fd, events: Epoll.readable, token: Token.controlFrames)
-        try epoll.add(traces.wakeup.fd, events: Epoll.readable, token: Token.traces)
+        try loop.register(signals, interest: .readable) { [unowned self] _, _ in
+            if !handleSignals() { loop.stop() }
+        }
+        try loop.register(router.wakeup.fd, interest: .readable) { [unowned self] _, _ in deliverControlFrames() }
+        try loop.register(traces.wakeup.fd, interest: .readable) { [unowned self] _, _ in traces.drain() }
         if let interval = notifier.watchdogInterval {
-            let timer = FileDescriptor(rawValue: try negativeErrno(CL2TP_periodic_timer(interval)).get())
-            try epoll.add(timer, events: Epoll.readable, token: Token.watchdog)
-            watchdog = timer
+            loop.schedule(every: .microseconds(interval)) { [unowned self] _ in notifier.watchdog() }
         }
 
         let group = try options.controlGroup.map { name throws -> gid_t in
@@ -125,10 +120,12 @@ public final class Daemon {
             throw DaemonError("cannot listen on \(options.controlSocket): \(error)")
         }
         self.server = server
-        try epoll.add(server.listener.fd, events: Epoll.readable, token: Token.listener)
+        try loop.register(server.listener.fd, interest: .readable) { [unowned self] _, _ in acceptClients() }
         if let links = try? LinkMonitor() {
             self.links = links
-            try epoll.add(links.socket.fd, events: Epoll.readable, token: Token.links)
+            try loop.register(links.socket.fd, interest: .readable) { [unowned self] _, _ in
+                links.drain { ethernet.mtuChanged(index: $0, mtu: $1) }
+            }
         }
         if let path = options.configPath {
             let service = ConfigService(path: path, control: control, logger: logger) { [unowned self] in
@@ -152,23 +149,7 @@ public final class Daemon {
             ])
         notifier.ready(status: statusLine())
 
-        var running = true
-        while running {
-            epoll.wait(timeout: -1) { token, events in
-                switch token {
-                case Token.signals: running = handleSignals()
-                case Token.listener: acceptClients()
-                case Token.links: links?.drain { ethernet.mtuChanged(index: $0, mtu: $1) }
-                case Token.controlFrames: deliverControlFrames()
-                case Token.traces: traces.drain()
-                case Token.watchdog:
-                    var expirations: UInt64 = 0
-                    _ = read(watchdog!.rawValue, &expirations, 8)
-                    notifier.watchdog()
-                default: serveClient(fd: Int32(truncatingIfNeeded: token), events: events)
-                }
-            }
-        }
+        loop.run()
         shutdown()
         return 0
     }
@@ -179,17 +160,22 @@ public final class Daemon {
         guard let server else { return }
         for c in server.acceptAll() {
             router.setPort(c.requester.portID, of: c.id)
-            try? epoll.add(
-                c.socket.fd, events: Epoll.readable | Epoll.hangup, token: UInt64(UInt32(bitPattern: c.socket.fd.rawValue)))
+            do {
+                clientSources[c.id] = try loop.register(c.socket.fd, interest: [.readable, .hangup]) {
+                    [unowned self] source, events in serveClient(c, source: source, events: events)
+                }
+            } catch {
+                logger.warning("cannot serve a control client: \(error)")
+                drop(c)
+            }
         }
     }
 
-    private func serveClient(fd: Int32, events: UInt32) {
-        guard let server, let c = server.connections[fd] else { return }
-        if events & Epoll.writable != 0 {
+    private func serveClient(_ c: ControlConnection, source: EventSourceID, events: EventLoop.Events) {
+        if events.contains(.writable) {
             guard c.flush() else { return drop(c) }
         }
-        if events & Epoll.readable != 0 || events & Epoll.hangup != 0 {
+        if events.contains(.readable) || events.contains(.hangup) {
             while true {
                 let received: IOResult<UnixSocket.Datagram?>
                 do {
@@ -203,7 +189,7 @@ public final class Daemon {
                 // the stream; only the hang-up event tells them apart. Without it, stop reading for
                 // now: epoll is level-triggered and reports the hang-up on the next wake-up.
                 guard let datagram else {
-                    if events & Epoll.hangup != 0 { return drop(c) }
+                    if events.contains(.hangup) { return drop(c) }
                     break
                 }
                 var passed = datagram.passedFD
@@ -217,12 +203,11 @@ public final class Daemon {
                 broadcast(out.notifications)
             }
         }
-        let wanted = Epoll.readable | Epoll.hangup | (c.hasPendingOutput ? Epoll.writable : 0)
-        try? epoll.modify(c.socket.fd, events: wanted, token: UInt64(UInt32(bitPattern: fd)))
+        _ = try? loop.setInterest(source, c.hasPendingOutput ? [.readable, .hangup, .writable] : [.readable, .hangup])
     }
 
     private func drop(_ c: ControlConnection) {
-        epoll.remove(c.socket.fd)
+        if let source = clientSources.removeValue(forKey: c.id) { loop.unregister(source) }
         server?.close(c)
         // Managed tunnels close with the connection that created them.
         control.connectionClosed(c.id)
@@ -328,7 +313,8 @@ public final class Daemon {
         notifier.stopping()
         watchSecondSignal()
         if let server {
-            epoll.remove(server.listener.fd)
+            clientSources.values.forEach { loop.unregister($0) }
+            clientSources.removeAll()
             server.closeAll()
         }
         control.removeAll()

@@ -133,6 +133,7 @@ public final class EventLoop {
 
     /// Watches `fd` for `interest` and calls `handler` on this loop's thread when it is ready. The same
     /// descriptor cannot be registered twice (EEXIST). The corresponding C function is `epoll_ctl`.
+    @discardableResult
     public func register(
         _ fd: FileDescriptor, interest: Events, _ handler: @escaping SourceHandler
     ) throws(Errno) -> EventSourceID {

@@ -162,7 +162,7 @@ struct GetReplyTests {
         f.addTunnel(10)
         f.addSession(10, 100)
         let session = try #require(f.eth.session(10, 100))
-        f.eth.endpoint(10, 100)?.interfaceName = nil  // a pseudowire without an interface name
+        (session.device as? FakeDevice)?.interfaceName = nil  // a pseudowire without an interface name
         let out = f.send(Requests.make(.sessionGet, Requests.ids(10, 100), flags: NetlinkFlags.request, sequence: 3))
         #expect(out.replies == [Expected.sessionMessage(Expected.session(10, 100), .sessionGet, flags: 0, sequence: 3)])
         let a = try #require(decode(out.replies[0])?.attributes)
