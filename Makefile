@@ -73,7 +73,8 @@ install: release
 	bin="$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)" && \
 	install -s -m 0755 "$$bin/l2tpd" $(DESTDIR)$(PREFIX)/sbin/l2tpd && \
 	install -s -m 0755 "$$bin/l2tp" "$$bin/l2tpd-run" $(DESTDIR)$(PREFIX)/bin/
-	$(CC) $(PRELOAD_CFLAGS) -ISources/CL2TPPreload/include -o .build/libl2tpd-preload.so Sources/CL2TPPreload/preload.c -ldl -lpthread
+	$(CC) $(PRELOAD_CFLAGS) -ISources/CL2TPPreload/include -o .build/libl2tpd-preload.so \
+		Sources/CL2TPPreload/preload.c Sources/CL2TPPreload/parse.c -ldl -lpthread
 	install -m 0755 .build/libl2tpd-preload.so $(DESTDIR)$(PREFIX)/lib/l2tpd/libl2tpd-preload.so
 	install -d $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
 		$(DESTDIR)$(SYSCONFDIR)/l2tpd

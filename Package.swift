@@ -79,6 +79,10 @@ let package = Package(
         .testTarget(name: "L2TPToolTests", dependencies: ["L2TPTool", "L2TPNetlink"]),
         .testTarget(name: "L2TPConfigTests", dependencies: ["L2TPConfig", "L2TPNetlink"]),
         .testTarget(
+            name: "L2TPPreloadTests",
+            dependencies: ["CL2TPPreload", "L2TPNetlink", "L2TPWire", "L2TPTestSupport", "L2TPTool", "L2TPDaemon"]
+        ),
+        .testTarget(
             name: "L2TPEndToEndTests",
             dependencies: ["l2tpd", "l2tp", "l2tpd-run", "CL2TPPreload", "L2TPTestSupport", "L2TPSystem", "L2TPNetlink"]
         ),

@@ -21,8 +21,6 @@
 #include <unistd.h>
 
 _Static_assert(sizeof(struct CL2TP_mmsghdr) == sizeof(struct mmsghdr), "mmsghdr layout");
-_Static_assert(sizeof(struct CL2TP_sockaddr_l2tpip) == 16, "sockaddr_l2tpip is 16 bytes");
-_Static_assert(sizeof(struct CL2TP_sockaddr_l2tpip6) == 32, "sockaddr_l2tpip6 is 32 bytes");
 
 int CL2TP_tap_open(const char *name, short extra_flags, char *name_out)
 {
@@ -87,16 +85,6 @@ int CL2TP_if_get_hwaddr(int sockfd, const char *ifname, uint8_t mac[6])
     int rc = ifreq_ioctl(sockfd, ifname, SIOCGIFHWADDR, &ifr);
     if (rc == 0)
         memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
-    return rc;
-}
-
-int CL2TP_if_get_flags(int sockfd, const char *ifname, short *flags)
-{
-    struct ifreq ifr;
-    memset(&ifr, 0, sizeof(ifr));
-    int rc = ifreq_ioctl(sockfd, ifname, SIOCGIFFLAGS, &ifr);
-    if (rc == 0)
-        *flags = ifr.ifr_flags;
     return rc;
 }
 
@@ -311,11 +299,6 @@ int CL2TP_pid_has_cap_net_admin(pid_t pid)
     }
     close(ns);
     return result;
-}
-
-int CL2TP_gettid(void)
-{
-    return (int)syscall(SYS_gettid);
 }
 
 void CL2TP_set_thread_name(const char *name)

@@ -7,6 +7,9 @@
 // The program keeps its own, real NETLINK_GENERIC socket R: every other genl family still reaches the
 // kernel, and poll/epoll/MSG_PEEK/SO_RCVBUF on R behave natively. Per message, the library routes only
 // l2tp traffic to l2tpd, and injects l2tpd's answers into R by netlink unicast from a helper socket.
+// What decides the routing without any I/O (which nlmsgs are l2tpd's, the descriptor in L2TP_ATTR_FD,
+// which datagrams from l2tpd are the library's own ACKs) is in parse.c, with its unit tests in
+// Tests/L2TPPreloadTests.
 //
 //  socket()      A NETLINK_GENERIC socket is created for real and remembered (per socket, identified by
 //                its inode, with every descriptor that refers to it: dup/dup2/dup3/fcntl(F_DUPFD*) add
@@ -91,6 +94,7 @@
 #include <unistd.h>
 
 #include "l2tpd_preload.h"
+#include "l2tpd_preload_parse.h"
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
@@ -100,9 +104,6 @@
 #endif
 
 #define PRELOAD_VERSION "1.0"
-#define NLCTRL_TYPE 0x10             // GENL_ID_CTRL
-#define L2TP_CMD_TUNNEL_CREATE 1
-#define L2TP_ATTR_FD 23
 #define MAX_TRACKED 256              // NETLINK_GENERIC descriptors tracked at once
 #define MAX_GROUPS 8                 // l2tpd memberships remembered per socket
 #define REQUEST_TIMEOUT_MS 3000      // waiting for l2tpd's ACK to SET_PORT / memberships
@@ -218,13 +219,7 @@ __attribute__((format(printf, 1, 2))) static void dbg(const char *fmt, ...) {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Byte helpers.
-
-static uint32_t get32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
-static uint16_t get16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
-static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
-static void put16(uint8_t *p, uint16_t v) { memcpy(p, &v, 2); }
-static size_t align4(size_t n) { return (n + 3) & ~(size_t)3; }
+// Time.
 
 static int64_t now_ms(void) {
     struct timespec ts;
@@ -460,85 +455,14 @@ static void ps_put(struct psock *ps) {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Classifying messages.
-
-// The string/u16 attributes of an nlctrl GETFAMILY decide; the name wins, as in ctrl_getfamily.
-// Returns 1 for l2tpd, 0 for the kernel; *l2tpd_family is set when it names the `l2tpd` family.
-static int classify_nlctrl(const uint8_t *m, uint32_t len, bool *l2tpd_family) {
-    if (len < 20 || m[16] != CTRL_CMD_GETFAMILY) return 0;
-    if ((get16(m + 6) & NLM_F_DUMP) == NLM_F_DUMP) return 0;   // listing families: the kernel's only
-    const uint8_t *name = NULL;
-    size_t name_len = 0;
-    int id = -1;
-    size_t off = 20;
-    while (len - off >= 4) {
-        uint16_t alen = get16(m + off), type = get16(m + off + 2) & NLA_TYPE_MASK;
-        if (alen < 4 || alen > len - off) break;
-        if (type == CTRL_ATTR_FAMILY_NAME) {
-            name = m + off + 4;
-            name_len = strnlen((const char *)name, alen - 4u);
-        } else if (type == CTRL_ATTR_FAMILY_ID && alen >= 6) {
-            id = get16(m + off + 4);
-        }
-        off += align4(alen);
-        if (off > len) break;
-    }
-    if (name != NULL) {
-        if (name_len == 4 && memcmp(name, "l2tp", 4) == 0) return 1;
-        if (name_len == 5 && memcmp(name, "l2tpd", 5) == 0) { *l2tpd_family = true; return 1; }
-        return 0;
-    }
-    if (id == L2TPD_PRELOAD_FAMILY_L2TP) return 1;
-    if (id == L2TPD_PRELOAD_FAMILY_L2TPD) { *l2tpd_family = true; return 1; }
-    return 0;
-}
-
-// 1 if the nlmsg at `m` (nlmsg_len `len`) is for l2tpd.
-static int classify(const uint8_t *m, uint32_t len, bool *l2tpd_family) {
-    uint16_t type = get16(m + 4);
-    if (type == L2TPD_PRELOAD_FAMILY_L2TP) return 1;
-    if (type == L2TPD_PRELOAD_FAMILY_L2TPD) { *l2tpd_family = true; return 1; }
-    if (type == NLCTRL_TYPE) return classify_nlctrl(m, len, l2tpd_family);
-    return 0;
-}
-
-// Whether any message of the buffer is for l2tpd (a quick look before anything is copied).
-static bool any_for_l2tpd(const uint8_t *b, size_t len) {
-    size_t off = 0;
-    while (len - off >= NLMSG_HDRLEN) {
-        uint32_t l = get32(b + off);
-        if (l < NLMSG_HDRLEN || l > len - off) break;
-        bool ignored = false;
-        if (classify(b + off, l, &ignored)) return true;
-        off += align4(l);
-        if (off >= len) break;
-    }
-    return false;
-}
-
-// The descriptor number in L2TP_ATTR_FD of an `l2tp` TUNNEL_CREATE, or -1.
-static int passed_fd_of(const uint8_t *m, uint32_t len) {
-    if (len < 20 || get16(m + 4) != L2TPD_PRELOAD_FAMILY_L2TP || m[16] != L2TP_CMD_TUNNEL_CREATE) return -1;
-    size_t off = 20;
-    while (len - off >= 4) {
-        uint16_t alen = get16(m + off), type = get16(m + off + 2) & NLA_TYPE_MASK;
-        if (alen < 4 || alen > len - off) break;
-        if (type == L2TP_ATTR_FD && alen >= 8) return (int)get32(m + off + 4);
-        off += align4(alen);
-        if (off > len) break;
-    }
-    return -1;
-}
-
-// ---------------------------------------------------------------------------------------------------
 // The helper socket H.
 
 // Sends a bare NLMSG_NOOP (no NLM_F_REQUEST: the kernel neither processes nor answers it) to port
 // `to`. It autobinds an unbound socket, as any send does. (This kernel refuses zero-length sends.)
 static int send_noop(int fd, uint32_t to) {
     uint8_t m[NLMSG_HDRLEN] = {0};
-    put32(m, NLMSG_HDRLEN);
-    put16(m + 4, NLMSG_NOOP);
+    l2tpd_preload_put32(m, NLMSG_HDRLEN);
+    l2tpd_preload_put16(m + 4, NLMSG_NOOP);
     struct sockaddr_nl dst = {.nl_family = AF_NETLINK, .nl_pid = to};
     return R_sendto(fd, m, sizeof m, MSG_DONTWAIT, (struct sockaddr *)&dst, sizeof dst) == (ssize_t)sizeof m ? 0 : -1;
 }
@@ -592,32 +516,23 @@ static bool helper_ready(void) {
 // ---------------------------------------------------------------------------------------------------
 // Datagrams from l2tpd.
 
-static bool is_private_ack(const uint8_t *b, size_t n, uint32_t *seq, int *error) {
-    if (n < 36 || get16(b + 4) != NLMSG_ERROR || get32(b) < 36 || get32(b) > n) return false;
-    const uint8_t *echo = b + 20;
-    if (get16(echo + 4) != L2TPD_PRELOAD_FAMILY_L2TPD || get32(echo + 12) != L2TPD_PRELOAD_PRIVATE_PID) return false;
-    *seq = get32(echo + 8);
-    *error = (int)get32(b + 16);
-    return true;
-}
-
 // Remembers a request sent to l2tpd until its ACK, error or NLMSG_DONE (or the barrier behind it) shows
 // that every answer arrived. When all slots are taken, the first is reused.
 static void pending_add(struct link *l, const uint8_t *m) {
     pthread_mutex_lock(&l->mu);
     int slot = 0;
     for (int i = 0; i < MAX_PENDING; i++) {
-        if (get32(l->pending[i]) == 0) { slot = i; break; }
+        if (l2tpd_preload_get32(l->pending[i]) == 0) { slot = i; break; }
     }
     memcpy(l->pending[slot], m, NLMSG_HDRLEN);
-    if (get32(l->pending[slot]) == 0) put32(l->pending[slot], NLMSG_HDRLEN);
+    if (l2tpd_preload_get32(l->pending[slot]) == 0) l2tpd_preload_put32(l->pending[slot], NLMSG_HDRLEN);
     pthread_mutex_unlock(&l->mu);
 }
 
 static void pending_done(struct link *l, uint32_t seq) {
     pthread_mutex_lock(&l->mu);
     for (int i = 0; i < MAX_PENDING; i++) {
-        if (get32(l->pending[i]) != 0 && get32(l->pending[i] + 8) == seq) {
+        if (l2tpd_preload_get32(l->pending[i]) != 0 && l2tpd_preload_get32(l->pending[i] + 8) == seq) {
             memset(l->pending[i], 0, NLMSG_HDRLEN);
             break;
         }
@@ -629,11 +544,11 @@ static void pending_done(struct link *l, uint32_t seq) {
 static void pending_answered(struct link *l, const uint8_t *b, size_t n) {
     size_t off = 0;
     while (n - off >= NLMSG_HDRLEN) {
-        uint32_t len = get32(b + off);
+        uint32_t len = l2tpd_preload_get32(b + off);
         if (len < NLMSG_HDRLEN || len > n - off) break;
-        uint16_t type = get16(b + off + 4);
-        if (type == NLMSG_ERROR || type == NLMSG_DONE) pending_done(l, get32(b + off + 8));
-        off += align4(len);
+        uint16_t type = l2tpd_preload_get16(b + off + 4);
+        if (type == NLMSG_ERROR || type == NLMSG_DONE) pending_done(l, l2tpd_preload_get32(b + off + 8));
+        off += l2tpd_preload_align4(len);
     }
 }
 
@@ -647,22 +562,18 @@ static void pending_fail(struct link *l) {
     memset(l->pending, 0, sizeof l->pending);
     pthread_mutex_unlock(&l->mu);
     for (int i = 0; i < MAX_PENDING; i++) {
-        if (get32(headers[i]) == 0) continue;
+        if (l2tpd_preload_get32(headers[i]) == 0) continue;
         uint8_t e[NLMSG_HDRLEN + 4 + NLMSG_HDRLEN] = {0};
-        put32(e, sizeof e);
-        put16(e + 4, NLMSG_ERROR);
-        put16(e + 6, 0x100);   // NLM_F_CAPPED: only the request's header is echoed
-        put32(e + 8, get32(headers[i] + 8));
-        put32(e + 12, l->port);
-        put32(e + 16, (uint32_t)-ECONNRESET);
+        l2tpd_preload_put32(e, sizeof e);
+        l2tpd_preload_put16(e + 4, NLMSG_ERROR);
+        l2tpd_preload_put16(e + 6, 0x100);   // NLM_F_CAPPED: only the request's header is echoed
+        l2tpd_preload_put32(e + 8, l2tpd_preload_get32(headers[i] + 8));
+        l2tpd_preload_put32(e + 12, l->port);
+        l2tpd_preload_put32(e + 16, (uint32_t)-ECONNRESET);
         memcpy(e + 20, headers[i], NLMSG_HDRLEN);
-        dbg("l2tpd went away before answering seq %u: ECONNRESET", get32(headers[i] + 8));
+        dbg("l2tpd went away before answering seq %u: ECONNRESET", l2tpd_preload_get32(headers[i] + 8));
         inject(l, e, sizeof e);
     }
-}
-
-static bool is_control_frames(const uint8_t *b, size_t n) {
-    return n >= 20 && get16(b + 4) == L2TPD_PRELOAD_FAMILY_L2TPD && b[16] == L2TPD_PRELOAD_CMD_CONTROL_FRAME;
 }
 
 // Sends one datagram from l2tpd to R's port, waiting while R's receive queue is full (the pump waits
@@ -692,7 +603,7 @@ static void inject(struct link *l, const uint8_t *b, size_t n) {
 static void handle_datagram(struct link *l, const uint8_t *b, size_t n) {
     uint32_t seq;
     int error;
-    if (is_private_ack(b, n, &seq, &error)) {
+    if (l2tpd_preload_is_private_ack(b, n, &seq, &error)) {
         pthread_mutex_lock(&l->mu);
         if (l->wait_state == 1 && seq == l->wait_seq) {
             l->wait_error = error;
@@ -704,7 +615,7 @@ static void handle_datagram(struct link *l, const uint8_t *b, size_t n) {
     }
     if (atomic_load(&l->orphan)) return;
     pending_answered(l, b, n);
-    if (is_control_frames(b, n) && !atomic_load(&l->aware)) {
+    if (l2tpd_preload_is_control_frames(b, n) && !atomic_load(&l->aware)) {
         dbg("CONTROL_FRAME dropped: the program has not resolved the l2tpd family");
         return;
     }
@@ -807,17 +718,17 @@ static int private_request(struct link *l, uint8_t cmd, uint16_t attr, uint32_t 
 static int private_request_locked(struct link *l, uint8_t cmd, uint16_t attr, uint32_t value, bool barrier) {
     uint8_t m[28];
     uint32_t seq = atomic_fetch_add(&private_seq, 1);
-    put32(m, sizeof m);
-    put16(m + 4, L2TPD_PRELOAD_FAMILY_L2TPD);
-    put16(m + 6, NLM_F_REQUEST | NLM_F_ACK);
-    put32(m + 8, seq);
-    put32(m + 12, L2TPD_PRELOAD_PRIVATE_PID);
+    l2tpd_preload_put32(m, sizeof m);
+    l2tpd_preload_put16(m + 4, L2TPD_PRELOAD_FAMILY_L2TPD);
+    l2tpd_preload_put16(m + 6, NLM_F_REQUEST | NLM_F_ACK);
+    l2tpd_preload_put32(m + 8, seq);
+    l2tpd_preload_put32(m + 12, L2TPD_PRELOAD_PRIVATE_PID);
     m[16] = cmd;
     m[17] = 1;
     m[18] = m[19] = 0;
-    put16(m + 20, 8);
-    put16(m + 22, attr);
-    put32(m + 24, value);
+    l2tpd_preload_put16(m + 20, 8);
+    l2tpd_preload_put16(m + 22, attr);
+    l2tpd_preload_put32(m + 24, value);
     pthread_mutex_lock(&l->mu);
     l->wait_seq = seq;
     l->wait_state = 1;
@@ -1064,7 +975,7 @@ static int send_l2tpd(int rfd, struct psock *ps, const uint8_t *m, uint32_t len,
         if (ps->link) atomic_store(&ps->link->aware, true);
         pthread_mutex_unlock(&tab_mu);
     }
-    int passfd = passed_fd_of(m, len);
+    int passfd = l2tpd_preload_passed_fd_of(m, len);
     for (int attempt = 0; attempt < 2; attempt++) {
         struct link *l = link_get(rfd, ps);
         if (l == NULL) return 1;
@@ -1072,23 +983,23 @@ static int send_l2tpd(int rfd, struct psock *ps, const uint8_t *m, uint32_t len,
         pending_add(l, m);
         if (send_on_link(l, m, len, passfd)) {
             if (passfd >= 0) atomic_store(&l->passed_fds, true);
-            dbg("fd %d: %u-byte message type 0x%x cmd %u to l2tpd%s", rfd, len, get16(m + 4), len > 16 ? m[16] : 0,
-                passfd >= 0 ? " with a descriptor" : "");
+            dbg("fd %d: %u-byte message type 0x%x cmd %u to l2tpd%s", rfd, len, l2tpd_preload_get16(m + 4),
+                len > 16 ? m[16] : 0, passfd >= 0 ? " with a descriptor" : "");
             // The kernel answers inside sendmsg: when it returns, the reply or ACK is already queued on
             // R, and programs may read R without waiting. l2tpd answers in order, so once the ACK of
             // a SET_PORT sent behind the message has reached the pump, every answer to the message is
             // in R. Dumps are left alone: their answer may exceed R's buffer (and the kernel too
             // queues only the first part before sendmsg returns).
-            if ((get16(m + 6) & NLM_F_DUMP) != NLM_F_DUMP) {
+            if ((l2tpd_preload_get16(m + 6) & NLM_F_DUMP) != NLM_F_DUMP) {
                 int b = private_request(l, L2TPD_PRELOAD_CMD_SET_PORT, L2TPD_PRELOAD_ATTR_PORT, l->port, true);
-                if (b == 0) pending_done(l, get32(m + 8));   // answered, even if without ACK
+                if (b == 0) pending_done(l, l2tpd_preload_get32(m + 8));   // answered, even if without ACK
                 if (b != 0) dbg("fd %d: barrier after the message: %s", rfd, strerror(-b));
             }
             link_put(l);
             return 0;
         }
         int e = errno;
-        pending_done(l, get32(m + 8));
+        pending_done(l, l2tpd_preload_get32(m + 8));
         if (e == EBADF && passfd >= 0) {
             // Not a descriptor of this process: let l2tpd answer as the kernel does for a bad fd.
             dbg("fd %d: L2TP_ATTR_FD %d is not an open descriptor; sent without it", rfd, passfd);
@@ -1109,11 +1020,11 @@ static ssize_t route(int fd, struct psock *ps, const uint8_t *b, size_t len, int
                      socklen_t tolen) {
     size_t off = 0, run = 0;   // [run, off): messages waiting to go to the kernel
     while (len - off >= NLMSG_HDRLEN) {
-        uint32_t l = get32(b + off);
+        uint32_t l = l2tpd_preload_get32(b + off);
         if (l < NLMSG_HDRLEN || l > len - off) break;
-        size_t step = align4(l) < len - off ? align4(l) : len - off;
+        size_t step = l2tpd_preload_align4(l) < len - off ? l2tpd_preload_align4(l) : len - off;
         bool l2tpd_family = false;
-        if (classify(b + off, l, &l2tpd_family)) {
+        if (l2tpd_preload_classify(b + off, l, &l2tpd_family)) {
             if (off > run && R_sendto(fd, b + run, off - run, flags, to, tolen) < 0) return -1;
             run = off;
             if (send_l2tpd(fd, ps, b + off, l, l2tpd_family) == 0) run = off + step;
@@ -1135,7 +1046,7 @@ static bool to_kernel(const struct sockaddr *to, socklen_t tolen) {
 // 1 if handled (result in *out), 0 to forward the call unchanged.
 static int maybe_route(int fd, const void *buf, size_t len, int flags, const struct sockaddr *to, socklen_t tolen,
                        ssize_t *out) {
-    if (slot_of(fd) < 0 || buf == NULL || !to_kernel(to, tolen) || !any_for_l2tpd(buf, len)) return 0;
+    if (slot_of(fd) < 0 || buf == NULL || !to_kernel(to, tolen) || !l2tpd_preload_any_for_l2tpd(buf, len)) return 0;
     struct psock *ps = ps_get(fd, true);
     if (ps == NULL) return 0;
     int saved = errno;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
-// C shims for what Swift cannot import from Linux headers: ioctl request macros, mmsghdr batch calls,
-// cmsg walking, netlink alignment macros and the L2TP/IP socket address structs.
+// C shims for what Swift cannot import from Linux headers: TUN/TAP and interface ioctls, mmsghdr batch
+// calls, cmsg walking, epoll, signalfd and timerfd.
 #ifndef CL2TPLINUX_H
 #define CL2TPLINUX_H
 
@@ -20,22 +20,7 @@
 
 // MARK: - TUN/TAP
 
-static const unsigned long CL2TP_TUNSETIFF = TUNSETIFF;
-static const unsigned long CL2TP_TUNSETOFFLOAD = TUNSETOFFLOAD;
-static const unsigned long CL2TP_TUNSETVNETHDRSZ = TUNSETVNETHDRSZ;
-static const unsigned long CL2TP_TUNGETIFF = TUNGETIFF;
-static const short CL2TP_IFF_TAP = IFF_TAP;
-static const short CL2TP_IFF_NO_PI = IFF_NO_PI;
 static const short CL2TP_IFF_VNET_HDR = IFF_VNET_HDR;
-static const short CL2TP_IFF_MULTI_QUEUE = IFF_MULTI_QUEUE;
-
-static const unsigned long CL2TP_SIOCGIFMTU = SIOCGIFMTU;
-static const unsigned long CL2TP_SIOCSIFMTU = SIOCSIFMTU;
-static const unsigned long CL2TP_SIOCGIFINDEX = SIOCGIFINDEX;
-static const unsigned long CL2TP_SIOCGIFHWADDR = SIOCGIFHWADDR;
-static const unsigned long CL2TP_SIOCSIFHWADDR = SIOCSIFHWADDR;
-static const unsigned long CL2TP_SIOCGIFFLAGS = SIOCGIFFLAGS;
-static const unsigned long CL2TP_SIOCSIFFLAGS = SIOCSIFFLAGS;
 
 /// Opens /dev/net/tun and attaches it to a TAP device called `name` (which may contain "%d").
 /// On success returns the fd and writes the kernel's chosen name into `name_out` (IFNAMSIZ bytes).
@@ -64,7 +49,6 @@ int CL2TP_if_get_mtu(int sockfd, const char *ifname, int *mtu);
 int CL2TP_if_set_mtu(int sockfd, const char *ifname, int mtu);
 int CL2TP_if_get_index(int sockfd, const char *ifname, int *ifindex);
 int CL2TP_if_get_hwaddr(int sockfd, const char *ifname, uint8_t mac[6]);
-int CL2TP_if_get_flags(int sockfd, const char *ifname, short *flags);
 
 // MARK: - Batched datagram I/O
 
@@ -117,37 +101,6 @@ int CL2TP_peer_cred(int fd, pid_t *pid, uid_t *uid, gid_t *gid);
 /// Returns 1, 0, or -errno.
 int CL2TP_pid_has_cap_net_admin(pid_t pid);
 
-// MARK: - Netlink
-
-static inline uint32_t CL2TP_NLMSG_ALIGN(uint32_t len) { return NLMSG_ALIGN(len); }
-static inline uint32_t CL2TP_NLMSG_HDRLEN(void) { return NLMSG_HDRLEN; }
-static inline uint32_t CL2TP_GENL_HDRLEN(void) { return GENL_HDRLEN; }
-static inline uint32_t CL2TP_NLA_ALIGN(uint32_t len) { return NLA_ALIGN(len); }
-static inline uint32_t CL2TP_NLA_HDRLEN(void) { return NLA_HDRLEN; }
-
-// MARK: - L2TP/IP socket addresses (include/uapi/linux/l2tp.h)
-
-/// The corresponding C struct is `struct sockaddr_l2tpip`.
-struct CL2TP_sockaddr_l2tpip {
-    uint16_t l2tp_family;
-    uint16_t l2tp_unused;
-    struct in_addr l2tp_addr;
-    uint32_t l2tp_conn_id;
-    unsigned char pad[4];
-};
-
-/// The corresponding C struct is `struct sockaddr_l2tpip6`.
-struct CL2TP_sockaddr_l2tpip6 {
-    uint16_t l2tp_family;
-    uint16_t l2tp_unused;
-    uint32_t l2tp_flowinfo;
-    struct in6_addr l2tp_addr;
-    uint32_t l2tp_scope_id;
-    uint32_t l2tp_conn_id;
-};
-
-static const int CL2TP_IPPROTO_L2TP = 115;
-
 // MARK: - epoll and eventfd (struct epoll_event is packed on x86_64 and does not import cleanly)
 
 /// epoll_ctl(EPOLL_CTL_ADD/MOD/DEL). Returns 0 or -errno.
@@ -198,8 +151,6 @@ int CL2TP_wait_signal(int fd);
 
 // MARK: - Misc
 
-/// The calling thread's id (gettid(2)).
-int CL2TP_gettid(void);
 /// Sets the calling thread's name (pthread_setname_np, at most 15 bytes).
 void CL2TP_set_thread_name(const char *name);
 /// Blocks the given signals in the calling thread (for worker threads).
