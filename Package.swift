@@ -19,7 +19,7 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
-        // C shims: TUN/TAP ioctls, mmsghdr batch calls, cmsg, netlink macros, sockaddr_l2tpip.
+        // C shims: TUN/TAP ioctls, mmsghdr batch calls, cmsg, epoll, signalfd, timerfd, capabilities.
         .target(name: "CL2TPLinux"),
         // libnl-3 and libnl-genl-3, found through pkg-config.
         .systemLibrary(
@@ -34,15 +34,15 @@ let package = Package(
         // Pure: virtio-net headers, Internet checksums, segmentation of super-frames and coalescing.
         .target(name: "L2TPOffload"),
         .target(name: "L2TPCore", dependencies: ["L2TPWire", "L2TPOffload"]),
-        .target(name: "L2TPEncap", dependencies: ["L2TPCore", "L2TPSystem"]),
+        .target(name: "L2TPEncap", dependencies: ["L2TPCore", "L2TPSystem", "L2TPWire"]),
         .target(name: "L2TPEthernet", dependencies: ["L2TPCore", "L2TPSystem", "L2TPOffload"]),
-        .target(name: "L2TPDatapath", dependencies: ["L2TPCore", "L2TPSystem"]),
+        .target(name: "L2TPDatapath", dependencies: ["CL2TPLinux", "L2TPCore", "L2TPSystem", "L2TPWire"]),
 
         // Control plane.
-        .target(name: "L2TPNetlink", dependencies: ["CNetlink", "CL2TPLinux", "L2TPWire"]),
+        .target(name: "L2TPNetlink", dependencies: ["CNetlink", "L2TPWire"]),
         .target(
             name: "L2TPControl",
-            dependencies: ["L2TPNetlink", "L2TPCore", "L2TPSystem"]
+            dependencies: ["L2TPCore", "L2TPNetlink", "L2TPSystem", "L2TPWire"]
         ),
         .target(
             name: "L2TPConfig",
@@ -51,7 +51,8 @@ let package = Package(
         .target(
             name: "L2TPDaemon",
             dependencies: [
-                "L2TPConfig", "L2TPControl", "L2TPDatapath", "L2TPEncap", "L2TPEthernet", "L2TPNetlink", "L2TPSystem",
+                "CL2TPLinux", "L2TPConfig", "L2TPControl", "L2TPCore", "L2TPDatapath", "L2TPEncap", "L2TPEthernet",
+                "L2TPNetlink", "L2TPSystem", "L2TPWire",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -62,7 +63,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .target(name: "L2TPTool", dependencies: ["L2TPNetlink", "L2TPSystem"]),
+        .target(name: "L2TPTool", dependencies: ["L2TPNetlink", "L2TPSystem", "L2TPWire"]),
         .executableTarget(name: "l2tp", dependencies: ["L2TPTool"]),
         // The preload library (C, no Swift runtime in the target process) and its wrapper.
         .target(name: "CL2TPPreload"),
@@ -71,20 +72,24 @@ let package = Package(
         // Tests: one per library module, plus end-to-end tests in network namespaces.
         .target(name: "L2TPTestSupport", dependencies: ["L2TPCore", "L2TPWire"], path: "Tests/L2TPTestSupport"),
         .testTarget(name: "L2TPWireTests", dependencies: ["L2TPWire", "L2TPTestSupport"]),
-        .testTarget(name: "L2TPCoreTests", dependencies: ["L2TPCore", "L2TPTestSupport"]),
+        .testTarget(name: "L2TPCoreTests", dependencies: ["L2TPCore", "L2TPTestSupport", "L2TPWire"]),
         .testTarget(name: "L2TPOffloadTests", dependencies: ["L2TPOffload", "L2TPTestSupport"]),
         .testTarget(name: "L2TPSystemTests", dependencies: ["L2TPSystem"]),
-        .testTarget(name: "L2TPNetlinkTests", dependencies: ["L2TPNetlink", "L2TPTestSupport"]),
-        .testTarget(name: "L2TPControlTests", dependencies: ["L2TPControl", "L2TPDaemon", "L2TPTestSupport"]),
-        .testTarget(name: "L2TPToolTests", dependencies: ["L2TPTool", "L2TPNetlink"]),
-        .testTarget(name: "L2TPConfigTests", dependencies: ["L2TPConfig", "L2TPNetlink"]),
+        .testTarget(name: "L2TPNetlinkTests", dependencies: ["L2TPNetlink", "L2TPTestSupport", "L2TPWire"]),
+        .testTarget(
+            name: "L2TPControlTests",
+            dependencies: ["L2TPControl", "L2TPCore", "L2TPDaemon", "L2TPNetlink", "L2TPTestSupport", "L2TPWire"]
+        ),
+        .testTarget(name: "L2TPToolTests", dependencies: ["L2TPNetlink", "L2TPTool", "L2TPWire"]),
+        .testTarget(name: "L2TPConfigTests", dependencies: ["L2TPConfig", "L2TPNetlink", "L2TPWire"]),
         .testTarget(
             name: "L2TPPreloadTests",
-            dependencies: ["CL2TPPreload", "L2TPNetlink", "L2TPWire", "L2TPTestSupport", "L2TPTool", "L2TPDaemon"]
+            dependencies: ["CL2TPPreload", "L2TPDaemon", "L2TPNetlink", "L2TPTestSupport", "L2TPTool", "L2TPWire"]
         ),
         .testTarget(
             name: "L2TPEndToEndTests",
-            dependencies: ["l2tpd", "l2tp", "l2tpd-run", "CL2TPPreload", "L2TPTestSupport", "L2TPSystem", "L2TPNetlink"]
+            // The executables are built for the tests to run; the modules are imported.
+            dependencies: ["l2tpd", "l2tp", "l2tpd-run", "L2TPNetlink", "L2TPSystem"]
         ),
     ]
 )

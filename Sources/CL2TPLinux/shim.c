@@ -399,23 +399,6 @@ int CL2TP_attach_drop_all(int fd)
     return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0 ? -errno : 0;
 }
 
-int CL2TP_periodic_timer(uint64_t interval_us)
-{
-    int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    struct itimerspec its;
-    its.it_interval.tv_sec = interval_us / 1000000;
-    its.it_interval.tv_nsec = (interval_us % 1000000) * 1000;
-    its.it_value = its.it_interval;
-    if (timerfd_settime(fd, 0, &its, NULL) < 0) {
-        int err = errno;
-        close(fd);
-        return -err;
-    }
-    return fd;
-}
-
 int CL2TP_wait_signal(int fd)
 {
     for (;;) {

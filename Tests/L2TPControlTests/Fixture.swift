@@ -291,33 +291,8 @@ enum Expected {
 
 // MARK: - Reading replies
 
-/// Little-endian (host order) integers, written out by hand for fixtures.
-func le16(_ v: UInt16) -> [UInt8] { [UInt8(v & 0xff), UInt8(v >> 8)] }
-func le32(_ v: UInt32) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: v >> (8 * $0)) } }
-
 func readU16(_ b: [UInt8], _ at: Int) -> UInt16 { UInt16(b[at]) | UInt16(b[at + 1]) << 8 }
 func readU32(_ b: [UInt8], _ at: Int) -> UInt32 { (0..<4).reduce(0) { $0 | UInt32(b[at + $1]) << (8 * UInt32($1)) } }
-
-/// Bytes from hex text; whitespace is skipped, and so is everything after `//` on a line.
-func bytes(_ text: String) -> [UInt8] {
-    var digits: [UInt8] = []
-    for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-        let code = line.split(separator: "//", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-        for c in code.unicodeScalars where !c.properties.isWhitespace {
-            guard let v = UInt8(String(c), radix: 16) else { preconditionFailure("bad hex digit \(c)") }
-            digits.append(v)
-        }
-    }
-    precondition(digits.count % 2 == 0, "odd number of hex digits")
-    return stride(from: 0, to: digits.count, by: 2).map { digits[$0] << 4 | digits[$0 + 1] }
-}
-
-/// Lowercase hex, 16 bytes a line, for failure messages.
-func hexDump(_ b: [UInt8]) -> String {
-    stride(from: 0, to: b.count, by: 16).map { start in
-        b[start..<min(start + 16, b.count)].map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined(separator: " ")
-    }.joined(separator: "\n")
-}
 
 /// The ACK af_netlink writes for a successful request: NLMSG_ERROR, NLM_F_CAPPED, error 0, the
 /// request's header echoed. Built by hand, not with NetlinkAck.

@@ -4,6 +4,7 @@
 import Glibc
 import L2TPControl
 import L2TPNetlink
+import L2TPTestSupport
 import Testing
 
 @Suite("nlctrl: CTRL_CMD_GETFAMILY")
@@ -46,7 +47,7 @@ struct NlctrlTests {
         let f = Fixture()
         let request = GenlControl.getFamilyRequest(name: "l2tpd", sequence: 42, portID: 0)
         let out = f.send(request)
-        let expected = bytes("""
+        let expected = hex("""
             a8000000 1000 0000 2a000000 34120000  // len 168, nlctrl, flags 0, seq 42, port 0x1234
             01 02 0000                            // CTRL_CMD_NEWFAMILY, version 2
             0a00 0200 6c327470 64000000           // FAMILY_NAME "l2tpd"

@@ -6,6 +6,7 @@ import Glibc
 import L2TPControl
 import L2TPCore
 import L2TPNetlink
+import L2TPTestSupport
 import L2TPWire
 import Testing
 
@@ -39,7 +40,7 @@ struct GetReplyTests {
     func tunnelIPv4UDP() throws {
         let (f, _) = try Self.fixtureWithTraffic()
         let out = f.send(Requests.make(.tunnelGet, Requests.ids(10), flags: NetlinkFlags.request, sequence: 9))
-        let expected = bytes("""
+        let expected = hex("""
             e0000000 326c 0400 09000000 34120000  // len 224, l2tp, NLM_F_ACK, seq 9, port 0x1234
             04 01 0000                            // TUNNEL_GET, version 1
             0500 0700 03000000                    // PROTO_VERSION 3
@@ -71,7 +72,7 @@ struct GetReplyTests {
     func session() throws {
         let (f, _) = try Self.fixtureWithTraffic()
         let out = f.send(Requests.make(.sessionGet, Requests.ids(10, 100), flags: NetlinkFlags.request, sequence: 10))
-        let expected = bytes("""
+        let expected = hex("""
             08010000 326c 0000 0a000000 34120000  // len 264, l2tp, flags 0, seq 10, port 0x1234
             08 01 0000                            // SESSION_GET, version 1
             0800 0900 0a000000                    // CONN_ID 10
@@ -111,7 +112,7 @@ struct GetReplyTests {
         f.expectSuccess(Requests.tunnelCreate(30, peer: 31, local: "2001:db8::1", remote: "2001:db8::2",
                                               zeroCsum6Tx: true))
         let out = f.send(Requests.make(.tunnelGet, Requests.ids(30), flags: NetlinkFlags.request, sequence: 11))
-        let expected = bytes("""
+        let expected = hex("""
             f4000000 326c 0400 0b000000 34120000  // len 244, l2tp, NLM_F_ACK, seq 11
             04 01 0000                            // TUNNEL_GET
             0500 0700 03000000                    // PROTO_VERSION 3
@@ -179,7 +180,7 @@ struct RequestHandlingTests {
         let f = Fixture()
         let request = Requests.make(.noop, L2TPAttributes(), order: [], sequence: 12)
         let out = f.send(request, as: Fixture.user)
-        let reply = bytes("""
+        let reply = hex("""
             14000000 326c 0000 0c000000 78560000  // len 20, l2tp, flags 0, seq 12, port 0x5678
             00 01 0000                            // L2TP_CMD_NOOP, version 1, no attributes
             """)

@@ -6,6 +6,7 @@ import Glibc
 import L2TPControl
 import L2TPCore
 import L2TPNetlink
+import L2TPTestSupport
 import L2TPWire
 import Testing
 

@@ -5,6 +5,7 @@
 import Glibc
 #endif
 import L2TPNetlink
+import L2TPTestSupport
 import L2TPWire
 import Testing
 

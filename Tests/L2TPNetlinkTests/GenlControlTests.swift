@@ -6,12 +6,13 @@ import Glibc
 #endif
 import Foundation
 import L2TPNetlink
+import L2TPTestSupport
 import Testing
 
 @Suite("GenlControl (nlctrl)")
 struct GenlControlTests {
     func expectBytes(_ ours: [UInt8], _ expected: [UInt8], sourceLocation: SourceLocation = #_sourceLocation) {
-        #expect(ours == expected, "\nours:\n\(dumpHex(ours))\nexpected:\n\(dumpHex(expected))",
+        #expect(ours == expected, "\nours:\n\(hexDump(ours))\nexpected:\n\(hexDump(expected))",
                 sourceLocation: sourceLocation)
     }
 

@@ -3,6 +3,7 @@
 
 import Foundation
 import L2TPNetlink
+import L2TPTestSupport
 import L2TPWire
 import Testing
 
@@ -35,7 +36,7 @@ struct IPRouteCaptureTests {
         }
         #expect(header.portID == 0, sourceLocation: sourceLocation)
         let ours = build(header.sequence)
-        #expect(ours == captured, "\nours:\n\(dumpHex(ours))\nip:\n\(dumpHex(captured))",
+        #expect(ours == captured, "\nours:\n\(hexDump(ours))\nip:\n\(hexDump(captured))",
                 sourceLocation: sourceLocation)
     }
 

@@ -2,13 +2,14 @@
 // Golden bytes for every IPRouteRequest builder, written by hand from the netlink TLV layout (x86-64, little endian).
 
 import L2TPNetlink
+import L2TPTestSupport
 import L2TPWire
 import Testing
 
 @Suite("IPRouteRequest golden bytes (hand-derived)")
 struct IPRouteRequestGoldenTests {
     func expectBytes(_ ours: [UInt8], _ expected: [UInt8], sourceLocation: SourceLocation = #_sourceLocation) {
-        #expect(ours == expected, "\nours:\n\(dumpHex(ours))\nexpected:\n\(dumpHex(expected))",
+        #expect(ours == expected, "\nours:\n\(hexDump(ours))\nexpected:\n\(hexDump(expected))",
                 sourceLocation: sourceLocation)
     }
 

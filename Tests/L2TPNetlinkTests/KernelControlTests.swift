@@ -5,6 +5,7 @@
 import Glibc
 #endif
 import L2TPNetlink
+import L2TPTestSupport
 import Testing
 
 /// A NETLINK_GENERIC socket to the running kernel, for comparing our bytes with the kernel's.
@@ -64,7 +65,7 @@ struct KernelControlTests {
         #expect(family.multicastGroups.first.map { $0.name == "notify" && $0.id == 0x10 } == true)
         let port = try #require(NetlinkHeader(reply)).portID
         let ours = GenlControl.newFamilyReply(family, sequence: 41, portID: port)
-        #expect(ours == reply, "\nours:\n\(dumpHex(ours))\nkernel:\n\(dumpHex(reply))")
+        #expect(ours == reply, "\nours:\n\(hexDump(ours))\nkernel:\n\(hexDump(reply))")
 
         let ack = try replies.count > 1 ? replies[1] : kernel.receive()
         #expect(ack == NetlinkAck.encode(answering: request, error: nil, portID: port))
@@ -80,7 +81,7 @@ struct KernelControlTests {
             let reply = try kernel.receive()
             let port = kernel.portID
             let ours = NetlinkAck.encode(answering: request, error: NetlinkError(ENOENT), portID: port, capped: capped)
-            #expect(ours == reply, "capped \(capped)\nours:\n\(dumpHex(ours))\nkernel:\n\(dumpHex(reply))")
+            #expect(ours == reply, "capped \(capped)\nours:\n\(hexDump(ours))\nkernel:\n\(hexDump(reply))")
             #expect(NetlinkAck.parse(reply)?.errno == ENOENT)
         }
     }

@@ -2,6 +2,7 @@
 // Tunnel and session replies in the kernel's exact attribute order and encoding, and decode(encode(x)) round trips.
 
 import L2TPNetlink
+import L2TPTestSupport
 import L2TPWire
 import Testing
 
@@ -69,7 +70,7 @@ struct L2TPReplyEncodingTests {
     {
         let bytes = L2TPMessageCodec.encode(command: command, attributes: a, order: order, flags: flags,
                                             sequence: sequence, portID: portID)
-        #expect(bytes == expected, "\nours:\n\(dumpHex(bytes))\nexpected:\n\(dumpHex(expected))",
+        #expect(bytes == expected, "\nours:\n\(hexDump(bytes))\nexpected:\n\(hexDump(expected))",
                 sourceLocation: sourceLocation)
         let decoded = try L2TPMessageCodec.decode(bytes)
         let header = NetlinkHeader(length: UInt32(bytes.count), type: L2TPGenl.familyID, flags: flags,

@@ -5,6 +5,7 @@
 import Glibc
 #endif
 import L2TPNetlink
+import L2TPTestSupport
 import Testing
 
 @Suite("NetlinkAck")
@@ -17,7 +18,7 @@ struct NetlinkAckTests {
     let requestHex = "1c000000 1c00 0500 10000000 00000000 02010000 08000900 09000000"
 
     func expectBytes(_ ours: [UInt8], _ expected: [UInt8], sourceLocation: SourceLocation = #_sourceLocation) {
-        #expect(ours == expected, "\nours:\n\(dumpHex(ours))\nexpected:\n\(dumpHex(expected))",
+        #expect(ours == expected, "\nours:\n\(hexDump(ours))\nexpected:\n\(hexDump(expected))",
                 sourceLocation: sourceLocation)
     }
 

@@ -20,6 +20,7 @@
 
 import Foundation
 import L2TPNetlink
+import L2TPTestSupport
 
 enum PreloadShim {
     static let fakePortID: UInt32 = 0x4c32

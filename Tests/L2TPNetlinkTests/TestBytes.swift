@@ -1,35 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
-// Byte helpers for the netlink tests: hex fixtures with comments and hand-built TLVs independent of libnl.
+// Byte helpers for the netlink tests: hand-built TLVs and messages independent of libnl.
 
 import Foundation
-
-/// Parses hex fixture lines: whitespace is ignored, and so is everything after `//` on a line.
-func hex(_ lines: String...) -> [UInt8] {
-    var digits: [UInt8] = []
-    for line in lines.joined(separator: "\n").split(separator: "\n", omittingEmptySubsequences: false) {
-        let code = line.components(separatedBy: "//")[0]
-        for c in code.unicodeScalars where !c.properties.isWhitespace {
-            guard let v = UInt8(String(c), radix: 16) else { fatalError("bad hex digit \(c)") }
-            digits.append(v)
-        }
-    }
-    precondition(digits.count % 2 == 0, "odd number of hex digits")
-    return stride(from: 0, to: digits.count, by: 2).map { digits[$0] << 4 | digits[$0 + 1] }
-}
-
-/// Lowercase hex of `bytes`, 16 bytes per line, for readable failure messages.
-func dumpHex(_ bytes: [UInt8]) -> String {
-    stride(from: 0, to: bytes.count, by: 16).map { start in
-        bytes[start..<min(start + 16, bytes.count)].map { b in
-            (b < 16 ? "0" : "") + String(b, radix: 16)
-        }.joined(separator: " ")
-    }.joined(separator: "\n")
-}
-
-/// Little-endian (host order on x86-64) encodings, written out by hand.
-func le16(_ v: UInt16) -> [UInt8] { [UInt8(v & 0xff), UInt8(v >> 8)] }
-func le32(_ v: UInt32) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: v >> (8 * $0)) } }
-func le64(_ v: UInt64) -> [UInt8] { (0..<8).map { UInt8(truncatingIfNeeded: v >> (8 * $0)) } }
+import L2TPTestSupport
 
 /// One attribute: nla_len (header + payload, without padding), nla_type, payload, zero padding to 4.
 /// `length` overrides nla_len to build malformed attributes.

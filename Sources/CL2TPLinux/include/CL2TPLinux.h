@@ -141,10 +141,6 @@ int CL2TP_attach_drop_all(int fd);
 
 // MARK: - Timers
 
-/// A periodic CLOCK_MONOTONIC timerfd (TFD_NONBLOCK|TFD_CLOEXEC) firing every `interval_us`. Returns the
-/// fd or -errno. Read 8 bytes to acknowledge.
-int CL2TP_periodic_timer(uint64_t interval_us);
-
 /// Waits (poll) for the next signal on signalfd `fd` and returns its number; for the watcher of a
 /// second shutdown signal. Returns -errno on error.
 int CL2TP_wait_signal(int fd);
