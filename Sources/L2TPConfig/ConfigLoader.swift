@@ -18,8 +18,19 @@ import TOMLKit
 public enum ConfigLoader {
     /// Reads the file at `path` and parses it (see `parse`). Errors name `path` as given.
     public static func load(path: String) throws(ConfigErrors) -> Configuration {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw ConfigErrors(errors: [ConfigError(path: path, line: 0, message: FileError(errno: errno).message)])
+        }
+        defer { close(fd) }
+        return try load(descriptor: fd, path: path)
+    }
+
+    /// Reads an open file to its end and parses it (see `parse`): a file a client passed to the daemon.
+    /// Errors name `path`. The caller keeps the descriptor.
+    public static func load(descriptor fd: Int32, path: String) throws(ConfigErrors) -> Configuration {
         let bytes: [UInt8]
-        switch readFile(path) {
+        switch readAll(fd) {
         case .success(let b): bytes = b
         case .failure(let error):
             throw ConfigErrors(errors: [ConfigError(path: path, line: 0, message: error.message)])
@@ -69,11 +80,8 @@ public enum ConfigLoader {
         return configuration
     }
 
-    /// The whole file, or a message saying why it cannot be read.
-    private static func readFile(_ path: String) -> Result<[UInt8], FileError> {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return .failure(FileError(errno: errno)) }
-        defer { close(fd) }
+    /// The whole file from the descriptor's offset, or a message saying why it cannot be read.
+    private static func readAll(_ fd: Int32) -> Result<[UInt8], FileError> {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
         while true {

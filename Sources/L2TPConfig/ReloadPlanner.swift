@@ -13,6 +13,10 @@ public enum ReloadPlanner {
     ///   only modifiable fields differ (tunnel: DEBUG; session: RECV_SEQ, SEND_SEQ, LNS_MODE, RECV_TIMEOUT, DEBUG)
     ///   → MODIFY with just those; anything else differs → delete then create (a tunnel's re-creation
     ///   re-creates its sessions too). A managed tunnel named by the file → error (ConfigErrors) — never touched.
+    /// - present, created at run time (not in fromConfig) and named by `desired`: the file takes it over
+    ///   (noted in `adoptions`; from then on it is the file's, so a reload without it deletes it) when
+    ///   that needs no re-creation; a file that would re-create it is refused (ConfigErrors): a reload
+    ///   never destroys what the file did not create.
     /// Order: session deletes, tunnel deletes, tunnel creates, tunnel modifies, session creates, session modifies.
     /// Comparison normalises: absent L2SPEC_TYPE = 1, absent cookie = empty, absent RECV_TIMEOUT/DEBUG = 0,
     /// absent RECV_SEQ/SEND_SEQ/LNS_MODE = 0, absent UDP_CSUM = off, IFNAME absent in the file = any name.
@@ -30,6 +34,14 @@ public enum ReloadPlanner {
     /// sessions with it, so no session delete is planned for them — sessions of its that the file never
     /// named go too, as with `ip l2tp del tunnel`.
     public static func plan(desired: Configuration, current: CurrentState) throws(ConfigErrors) -> [PlannedRequest] {
+        var adoptions: [String] = []
+        return try plan(desired: desired, current: current, adoptions: &adoptions)
+    }
+
+    /// `plan`, also listing the runtime objects the file takes over, one log line each.
+    public static func plan(desired: Configuration, current: CurrentState, adoptions: inout [String])
+        throws(ConfigErrors) -> [PlannedRequest]
+    {
         let managed = desired.tunnels.filter { current.tunnels[$0.id]?.managed == true }
         guard managed.isEmpty else {
             throw ConfigErrors(
@@ -45,6 +57,7 @@ public enum ReloadPlanner {
         var plan = Plan()
         var goneWithTunnel: Set<UInt32> = []
         var named: Set<SessionKey> = []
+        var refusals: [ConfigError] = []
 
         for tunnel in desired.tunnels {
             let at = "(\(desired.path):\(tunnel.line))"
@@ -72,6 +85,22 @@ public enum ReloadPlanner {
             }
             let was = (try? TunnelCreateRequest(present.create)) ?? will
             let changed = differences(was, will)
+            let runtime = !current.fromConfig.tunnels.contains(tunnel.id)
+            if runtime && !changed.isEmpty {
+                refusals.append(
+                    ConfigError(
+                        path: desired.path, line: tunnel.line, key: "tunnel_id",
+                        message: "\(tunnel.id) exists with another \(changed.joined(separator: ", ")): a client created it "
+                            + "at run time, and a reload does not re-create what the file did not create; the reload is "
+                            + "refused: delete the tunnel first (l2tp del tunnel tunnel_id \(tunnel.id)) or use another "
+                            + "tunnel_id"))
+                continue
+            }
+            if runtime {
+                adoptions.append(
+                    "tunnel \(tunnel.id): created at run time, now configured by \(desired.path):\(tunnel.line); a "
+                        + "reload without it deletes it, with its sessions")
+            }
             if !changed.isEmpty {
                 let reason =
                     "tunnel \(tunnel.id): \(changed.joined(separator: ", ")) changed: re-created with its sessions \(at)"
@@ -114,6 +143,23 @@ public enum ReloadPlanner {
                 }
                 let present = (try? SessionCreateRequest(existing.create, version: will.version)) ?? wanted
                 let fixed = fixedDifferences(present, actualName: existing.ifname, wanted)
+                let runtime = !current.fromConfig.sessions.contains(key)
+                if runtime && !fixed.isEmpty {
+                    refusals.append(
+                        ConfigError(
+                            path: desired.path, line: session.line, key: "session_id",
+                            message: "\(key.session) exists in tunnel \(key.tunnel) with another "
+                                + "\(fixed.joined(separator: ", ")): a client created it at run time, and a reload does "
+                                + "not re-create what the file did not create; the reload is refused: delete the session "
+                                + "first (l2tp del session tunnel_id \(key.tunnel) session_id \(key.session)) or use "
+                                + "another session_id"))
+                    continue
+                }
+                if runtime {
+                    adoptions.append(
+                        "session \(key): created at run time, now configured by \(desired.path):\(session.line); a "
+                            + "reload without it deletes it")
+                }
                 if !fixed.isEmpty {
                     let reason = "session \(key): \(fixed.joined(separator: ", ")) changed: re-created \(sessionAt)"
                     plan.sessionDeletes.append(delete(session: key, reason, session.line))
@@ -134,6 +180,8 @@ public enum ReloadPlanner {
                 }
             }
         }
+
+        guard refusals.isEmpty else { throw ConfigErrors(errors: refusals) }
 
         // What the previous file created and this one no longer names.
         let namedTunnels = Set(desired.tunnels.map(\.id))

@@ -26,3 +26,16 @@ public enum ConnectionChange: Equatable, Sendable {
     /// NETLINK_DROP_MEMBERSHIP.
     case leave(group: UInt32)
 }
+
+/// What trying a configuration file on the running daemon found.
+public struct ConfigurationCheck: Sendable {
+    /// How many errors; 0: a reload would apply the file.
+    public var errors: Int
+    /// A summary line, or one error per line.
+    public var report: String
+
+    public init(errors: Int, report: String) {
+        self.errors = errors
+        self.report = report
+    }
+}

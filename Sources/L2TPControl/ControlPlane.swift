@@ -28,6 +28,9 @@ public final class ControlPlane {
     let datapath: any DatapathControl
     /// Where the trace events of this plane's tunnels and sessions go; nil: nowhere (a dry run).
     let traceSink: (any TraceSink)?
+    /// Tries a configuration file (an open descriptor, and its name for messages) as a reload would,
+    /// for l2tpd CHECK_CONFIG; the check closes the descriptor. Set by the daemon.
+    public var configurationCheck: ((_ file: Int32, _ name: String) -> ConfigurationCheck)?
 
     public init(datapath: any DatapathControl, registrations: RegistrationTable, traceSink: (any TraceSink)? = nil) {
         self.datapath = datapath
@@ -113,7 +116,7 @@ public final class ControlPlane {
             case L2TPGenl.familyID:
                 try handleL2TP(message, header: replyHeader, from: requester, passing: &passed, into: &out)
             case L2TPDGenl.familyID:
-                try handleL2TPD(message, header: replyHeader, from: requester, into: &out)
+                try handleL2TPD(message, header: replyHeader, from: requester, passing: &passed, into: &out)
             default:
                 throw NetlinkError(ENOENT, "unknown generic netlink family id \(header.type)")
             }

@@ -23,9 +23,18 @@ struct ApplyReport: CustomStringConvertible {
     }
 }
 
+/// A configuration file read and planned against what runs, ready to apply.
+struct PreparedReload {
+    let configuration: Configuration
+    let plan: [PlannedRequest]
+    /// Runtime objects the file takes over, one log line each.
+    let adoptions: [String]
+}
+
 /// Owns the configuration file path and what the last applied file created.
 final class ConfigService {
-    let path: String
+    /// The file of `--config`; nil without one (files can still be checked against what runs).
+    let path: String?
     private let control: ControlPlane
     private var logger: Logger
     /// Objects the applied configuration named (a reload may delete only these).
@@ -33,26 +42,61 @@ final class ConfigService {
     /// Hands notifications produced by applied requests to subscribers.
     private let announce: ([[UInt8]]) -> Void
 
-    init(path: String, control: ControlPlane, logger: Logger, announce: @escaping ([[UInt8]]) -> Void) {
+    init(path: String?, control: ControlPlane, logger: Logger, announce: @escaping ([[UInt8]]) -> Void) {
         self.path = path
         self.control = control
         self.logger = logger
         self.announce = announce
     }
 
-    /// Reads and checks the file, and plans the requests that make the daemon match it. Nothing changes.
-    func prepare() throws(ConfigErrors) -> (Configuration, [PlannedRequest]) {
-        let config = try ConfigLoader.load(path: path)
+    /// Reads and checks the file of `--config`, and plans the requests that make the daemon match it.
+    /// Nothing changes.
+    func prepare() throws(ConfigErrors) -> PreparedReload {
+        guard let path else { return PreparedReload(configuration: Configuration(path: ""), plan: [], adoptions: []) }
+        return try prepare(try ConfigLoader.load(path: path))
+    }
+
+    /// Plans `config` against what runs now and tries the plan on a dry-run control plane, as a reload
+    /// does before it changes anything. Nothing changes.
+    func prepare(_ config: Configuration) throws(ConfigErrors) -> PreparedReload {
         let current = currentState()
-        let plan = try ReloadPlanner.plan(desired: config, current: current)
-        try Self.tryOut(plan, on: current, path: path)
-        return (config, plan)
+        var adoptions: [String] = []
+        let plan = try ReloadPlanner.plan(desired: config, current: current, adoptions: &adoptions)
+        try Self.tryOut(plan, on: current, path: config.path)
+        return PreparedReload(configuration: config, plan: plan, adoptions: adoptions)
+    }
+
+    /// l2tpd CHECK_CONFIG: the file behind `fd` (which this closes), tried as a reload of the running
+    /// daemon would try it.
+    func check(_ fd: Int32, name: String) -> ConfigurationCheck {
+        defer { Glibc.close(fd) }
+        do {
+            let prepared = try prepare(try ConfigLoader.load(descriptor: fd, path: name))
+            let counts = prepared.plan.reduce(into: (create: 0, modify: 0, delete: 0)) { n, r in
+                switch r.command {
+                case .tunnelCreate, .sessionCreate: n.create += 1
+                case .tunnelDelete, .sessionDelete: n.delete += 1
+                default: n.modify += 1
+                }
+            }
+            let config = prepared.configuration
+            let sessions = config.tunnels.reduce(0) { $0 + $1.sessions.count }
+            var report = "\(name): OK against the running l2tpd (\(config.tunnels.count) tunnels, \(sessions) sessions; "
+                + "a reload would make \(counts.create) creates, \(counts.modify) modifies, \(counts.delete) deletes)"
+            for line in prepared.adoptions { report += "\n" + line }
+            return ConfigurationCheck(errors: 0, report: report)
+        } catch {
+            return ConfigurationCheck(errors: error.errors.count, report: "\(error)")
+        }
     }
 
     /// Applies a plan from `prepare` through the control plane's request path.
-    func apply(_ config: Configuration, _ plan: [PlannedRequest]) -> ApplyReport {
+    func apply(_ prepared: PreparedReload) -> ApplyReport {
+        let config = prepared.configuration
+        let file = config.path
+        for line in prepared.adoptions { logger.notice("\(line)") }
         var report = ApplyReport()
-        for (n, request) in plan.enumerated() {
+        for (n, request) in prepared.plan.enumerated() {
             let bytes = L2TPMessageCodec.encode(
                 command: request.command, attributes: request.attributes, order: L2TPMessageCodec.numericOrder,
                 flags: NetlinkFlags.request | NetlinkFlags.ack, sequence: UInt32(n + 1), portID: 0)
@@ -62,7 +106,7 @@ final class ConfigService {
                 report.failures.append((request, error))
                 logger.error(
                     "configuration request failed",
-                    metadata: ["request": "\(request.reason)", "error": "\(error)", "file": "\(path):\(request.line ?? 0)"])
+                    metadata: ["request": "\(request.reason)", "error": "\(error)", "file": "\(file):\(request.line ?? 0)"])
                 continue
             }
             logger.info("\(request.reason)")

@@ -127,18 +127,20 @@ public final class Daemon {
                 links.drain { ethernet.mtuChanged(index: $0, mtu: $1) }
             }
         }
+        let service = ConfigService(path: options.configPath, control: control, logger: logger) { [unowned self] in
+            broadcast($0)
+        }
+        config = service
+        // l2tpd CHECK_CONFIG (`l2tpd --check-config FILE --running`): the reload's own dry run.
+        control.configurationCheck = { [unowned service] fd, name in service.check(fd, name: name) }
         if let path = options.configPath {
-            let service = ConfigService(path: path, control: control, logger: logger) { [unowned self] in
-                broadcast($0)
-            }
-            config = service
-            let prepared: (Configuration, [PlannedRequest])
+            let prepared: PreparedReload
             do {
                 prepared = try service.prepare()
             } catch {
                 throw DaemonError("configuration \(path) has errors:\n\(error)")
             }
-            let report = service.apply(prepared.0, prepared.1)
+            let report = service.apply(prepared)
             logger.info("configuration applied", metadata: ["file": "\(path)", "result": "\(report)"])
         }
         logger.info(
@@ -264,31 +266,35 @@ public final class Daemon {
     /// SIGHUP: re-reads the configuration file and applies only the difference; a file with any
     /// error changes nothing.
     private func reload() {
-        guard let config else {
+        guard let config, let path = config.path else {
             logger.notice("SIGHUP: no configuration file to reload (start with --config)")
             return
         }
         notifier.reloading()
         defer { traces.drain() }
         do {
-            let (file, plan) = try config.prepare()
-            reloadDaemonSettings(file.daemon)
-            let report = config.apply(file, plan)
-            logger.info("configuration reloaded", metadata: ["file": "\(config.path)", "result": "\(report)"])
+            let prepared = try config.prepare()
+            reloadDaemonSettings(prepared.configuration.daemon)
+            let report = config.apply(prepared)
+            logger.info("configuration reloaded", metadata: ["file": "\(path)", "result": "\(report)"])
             notifier.ready(status: "Reloaded (\(report)); " + statusLine())
         } catch {
             for e in error.errors { logger.error("\(e)") }
-            logger.error("configuration not reloaded: \(error.errors.count) error(s); nothing changed", metadata: ["file": "\(config.path)"])
+            logger.error("configuration not reloaded: \(error.errors.count) error(s); nothing changed", metadata: ["file": "\(path)"])
             notifier.ready(status: "Reload failed (\(error.errors.count) errors), configuration unchanged; " + statusLine())
         }
     }
 
-    /// [daemon] on reload: the log level changes now (unless --log-level fixed it); the control
-    /// socket, its group and the workers only at the next start.
+    /// [daemon] on reload: the log level changes now (unless --log-level fixed it) — to the file's
+    /// `log_level`, or back to the default (info) when the file no longer sets one, as a start with
+    /// this file would; the control socket, its group and the workers only at the next start.
     private func reloadDaemonSettings(_ settings: DaemonSettings) {
-        if let name = settings.logLevel, let level = Logger.Level(rawValue: name), level != DaemonLogHandler.level {
+        let level = settings.logLevel.flatMap(Logger.Level.init(rawValue:)) ?? DaemonOptions().logLevel
+        if level != DaemonLogHandler.level {
             if options.logLevelFromFlag {
-                logger.notice("log_level in the file ignored: --log-level \(options.logLevel) was given")
+                if settings.logLevel != nil {
+                    logger.notice("log_level in the file ignored: --log-level \(options.logLevel) was given")
+                }
             } else {
                 DaemonLogHandler.level = level
                 logger.notice("log level changed", metadata: ["log_level": "\(level)"])

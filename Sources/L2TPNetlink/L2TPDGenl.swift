@@ -27,6 +27,11 @@ public enum L2TPDGenl {
         case addMembership = 4
         /// Client → l2tpd. Leaves a multicast group (`Attr.group`): NETLINK_DROP_MEMBERSHIP.
         case dropMembership = 5
+        /// Client → l2tpd. Tries a configuration file, passed as a descriptor (SCM_RIGHTS) and named by
+        /// `Attr.text`, as a reload would: read, planned against the running tunnels and sessions, and
+        /// replayed on a dry run; nothing changes. Reply: the same command with `Attr.text` (a summary,
+        /// or one error per line) and `Attr.errors`. Needs CAP_NET_ADMIN.
+        case checkConfig = 6
     }
 
     /// Attributes of the `l2tpd` family.
@@ -41,14 +46,18 @@ public enum L2TPDGenl {
         case port = 4
         /// u32 multicast group id.
         case group = 5
+        /// u32: how many errors a configuration check found.
+        case errors = 6
     }
 
     /// The family as nlctrl describes it.
     public static let family = GenlControl.Family(
-        name: name, id: familyID, version: UInt32(version), headerSize: 0, maxAttribute: 5,
+        name: name, id: familyID, version: UInt32(version), headerSize: 0, maxAttribute: 6,
         operations: Command.allCases.map { command in
             var flags = GenlControl.OperationFlags.canDo
-            if command == .debugDump { flags |= GenlControl.OperationFlags.namespaceAdminPermission }
+            if command == .debugDump || command == .checkConfig {
+                flags |= GenlControl.OperationFlags.namespaceAdminPermission
+            }
             return (UInt32(command.rawValue), flags)
         },
         multicastGroups: [])
@@ -71,12 +80,26 @@ public enum L2TPDGenl {
         message.count >= L2TPMessageCodec.headerSize ? message[16] : nil
     }
 
-    /// A reply carrying `text`.
-    public static func textReply(_ command: Command, text: String, sequence: UInt32, portID: UInt32) -> [UInt8] {
+    /// A reply carrying `text`, and the u32 attributes given.
+    public static func textReply(
+        _ command: Command, text: String, _ attributes: [(Attr, UInt32)] = [], sequence: UInt32, portID: UInt32
+    ) -> [UInt8] {
+        let bytes = Array(text.utf8)
+        let out = LibnlMessage(capacity: 32 + LibnlMessage.attributeSize(bytes.count + 1) + attributes.count * 8)
+        out.putGenlHeader(
+            family: familyID, flags: 0, sequence: sequence, portID: portID, command: command.rawValue, version: version)
+        out.putString(Attr.text.rawValue, bytes)
+        for (attr, value) in attributes { out.putU32(attr.rawValue, value) }
+        return out.bytes
+    }
+
+    /// A request carrying `text` (CHECK_CONFIG: the file's name), flags NLM_F_REQUEST.
+    public static func textRequest(_ command: Command, text: String, sequence: UInt32, portID: UInt32) -> [UInt8] {
         let bytes = Array(text.utf8)
         let out = LibnlMessage(capacity: 32 + LibnlMessage.attributeSize(bytes.count + 1))
         out.putGenlHeader(
-            family: familyID, flags: 0, sequence: sequence, portID: portID, command: command.rawValue, version: version)
+            family: familyID, flags: NetlinkFlags.request, sequence: sequence, portID: portID, command: command.rawValue,
+            version: version)
         out.putString(Attr.text.rawValue, bytes)
         return out.bytes
     }

@@ -26,6 +26,9 @@ struct L2TPDaemonCommand: ParsableCommand {
     @Option(name: .customLong("check-config"), help: "Check a configuration file and exit: 0 if valid, 1 with its errors.")
     var checkConfig: String?
 
+    @Flag(name: .customLong("running"), help: "With --check-config: also try the file on the running daemon, as a reload would.")
+    var running = false
+
     @Option(name: .customLong("control-socket"), help: "Path of the control socket (default /run/l2tpd/control.sock).")
     var controlSocket: String?
 
@@ -46,17 +49,35 @@ struct L2TPDaemonCommand: ParsableCommand {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
         if let workers, workers < 1 || workers > 256 { throw ValidationError("--workers must be between 1 and 256") }
+        if running && checkConfig == nil { throw ValidationError("--running checks a file: use it with --check-config FILE") }
     }
 
     func run() throws {
         if let path = checkConfig {
+            let config: Configuration
             do {
-                let config = try Daemon.checkConfiguration(path: path)
+                config = try Daemon.checkConfiguration(path: path)
+            } catch {
+                printError("\(error)")
+                throw ExitCode(1)
+            }
+            guard running else {
                 let sessions = config.tunnels.reduce(0) { $0 + $1.sessions.count }
                 print("\(path): OK (\(config.tunnels.count) tunnels, \(sessions) sessions)")
                 return
-            } catch {
-                printError("\(error)")
+            }
+            // The daemon listens where the flag, or else the file's [daemon] table, says.
+            let socket = controlSocket ?? config.daemon.controlSocket ?? DaemonOptions().controlSocket
+            do {
+                let check = try Daemon.checkWithRunningDaemon(path: path, socketPath: socket)
+                guard check.errors == 0 else {
+                    printError(check.report)
+                    throw ExitCode(1)
+                }
+                print(check.report)
+                return
+            } catch let error as DaemonError {
+                printError("l2tpd: \(error)")
                 throw ExitCode(1)
             }
         }
