@@ -54,6 +54,7 @@ extension ControlPlane {
             throw NetlinkError(EEXIST, "session id \(request.id) is already in use")
         }
         session.trace(.registerSession)
+        device.bind(to: session)
         datapath.publish(registry.makeTable())
         do {
             try datapath.add(device, for: session)

@@ -41,9 +41,19 @@ public protocol PseudowireDevice: AnyObject, Sendable {
     /// the call.
     func write(_ frame: UnsafeRawBufferPointer)
 
+    /// Called once on the control plane's thread when the session built around the device is
+    /// registered, before the datapath reads the device. A device whose own protocol sends frames
+    /// (PPP's LCP and IPCP) keeps the session to send them with `Session.transmit`.
+    func bind(to session: Session)
+
     /// Removes the device.
     func close()
 
     /// One line of device state for `l2tp debug dump`.
     var debugDescription: String { get }
+}
+
+extension PseudowireDevice {
+    /// A device that sends nothing of its own needs no session.
+    public func bind(to session: Session) {}
 }

@@ -75,7 +75,6 @@ final class FakeDatapath: DatapathControl {
 
     func add(_ device: any PseudowireDevice, for session: Session) throws(L2TPError) {
         let fake = device as? FakeDevice
-        fake?.sessionAttached = session
         fake?.isAttached = true
         log.record("attach session \(session.tunnel.id)/\(session.id)")
     }
@@ -204,8 +203,8 @@ final class FakeDevice: PseudowireDevice, @unchecked Sendable {
     var interfaceName: String?
     private let log: EventLog
     private let onClose: () -> Void
-    /// The session the control plane built around this device.
-    fileprivate(set) var sessionAttached: Session?
+    /// The session the control plane built around this device (`bind`).
+    private(set) var sessionAttached: Session?
     fileprivate(set) var isAttached = false
     private(set) var isClosed = false
 
@@ -224,6 +223,11 @@ final class FakeDevice: PseudowireDevice, @unchecked Sendable {
     func read(into batch: TransmitBatch) -> DeviceRead { DeviceRead(frames: 0, drained: true) }
     func write(_ frames: UnsafeBufferPointer<UnsafeMutableRawBufferPointer>, batch: DeliveryBatch) {}
     func write(_ frame: UnsafeRawBufferPointer) {}
+
+    func bind(to session: Session) {
+        precondition(sessionAttached == nil, "bound twice")
+        sessionAttached = session
+    }
 
     func close() {
         isClosed = true

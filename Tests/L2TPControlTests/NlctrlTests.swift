@@ -48,14 +48,14 @@ struct NlctrlTests {
         let request = GenlControl.getFamilyRequest(name: "l2tpd", sequence: 42, portID: 0)
         let out = f.send(request)
         let expected = hex("""
-            a8000000 1000 0000 2a000000 34120000  // len 168, nlctrl, flags 0, seq 42, port 0x1234
+            bc000000 1000 0000 2a000000 34120000  // len 188, nlctrl, flags 0, seq 42, port 0x1234
             01 02 0000                            // CTRL_CMD_NEWFAMILY, version 2
             0a00 0200 6c327470 64000000           // FAMILY_NAME "l2tpd"
             0600 0100 336c 0000                   // FAMILY_ID 0x6c33
             0800 0300 01000000                    // VERSION 1
             0800 0400 00000000                    // HDRSIZE 0
-            0800 0500 05000000                    // MAXATTR 5
-            6800 0600                             // OPS
+            0800 0500 06000000                    // MAXATTR 6
+            7c00 0600                             // OPS
             1400 0100                             //   op #1
             0800 0100 01000000                    //     OP_ID 1 (DEBUG_DUMP)
             0800 0200 12000000                    //     OP_FLAGS DO | UNS_ADMIN_PERM
@@ -71,6 +71,9 @@ struct NlctrlTests {
             1400 0500                             //   op #5
             0800 0100 05000000                    //     OP_ID 5 (DROP_MEMBERSHIP)
             0800 0200 02000000                    //     OP_FLAGS DO
+            1400 0600                             //   op #6
+            0800 0100 06000000                    //     OP_ID 6 (CHECK_CONFIG)
+            0800 0200 12000000                    //     OP_FLAGS DO | UNS_ADMIN_PERM
             """)
         #expect(out.replies == [expected, ackBytes(answering: request, portID: Fixture.admin.portID)],
                 "\(out.replies.map(hexDump))")
