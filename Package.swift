@@ -72,6 +72,7 @@ let package = Package(
         .target(name: "L2TPTestSupport", dependencies: ["L2TPCore", "L2TPWire"], path: "Tests/L2TPTestSupport"),
         .testTarget(name: "L2TPWireTests", dependencies: ["L2TPWire", "L2TPTestSupport"]),
         .testTarget(name: "L2TPCoreTests", dependencies: ["L2TPCore", "L2TPTestSupport"]),
+        .testTarget(name: "L2TPDatapathTests", dependencies: ["L2TPDatapath", "L2TPCore", "L2TPTestSupport"]),
         .testTarget(name: "L2TPOffloadTests", dependencies: ["L2TPOffload", "L2TPTestSupport"]),
         .testTarget(name: "L2TPNetlinkTests", dependencies: ["L2TPNetlink", "L2TPTestSupport"]),
         .testTarget(name: "L2TPControlTests", dependencies: ["L2TPControl", "L2TPDaemon", "L2TPTestSupport"]),
