@@ -73,6 +73,9 @@ let package = Package(
         .target(name: "L2TPTestSupport", dependencies: ["L2TPCore", "L2TPWire"], path: "Tests/L2TPTestSupport"),
         .testTarget(name: "L2TPWireTests", dependencies: ["L2TPWire", "L2TPTestSupport"]),
         .testTarget(name: "L2TPCoreTests", dependencies: ["L2TPCore", "L2TPTestSupport", "L2TPWire"]),
+        .testTarget(
+            name: "L2TPDatapathTests", dependencies: ["L2TPCore", "L2TPDatapath", "L2TPSystem", "L2TPTestSupport", "L2TPWire"]
+        ),
         .testTarget(name: "L2TPOffloadTests", dependencies: ["L2TPOffload", "L2TPTestSupport"]),
         .testTarget(name: "L2TPSystemTests", dependencies: ["L2TPSystem"]),
         .testTarget(name: "L2TPNetlinkTests", dependencies: ["L2TPNetlink", "L2TPTestSupport", "L2TPWire"]),

@@ -27,7 +27,8 @@ enum WorkerCommand: @unchecked Sendable {
 /// One datapath thread.
 final class Worker: @unchecked Sendable {
     let index: Int
-    private let datapath: Datapath
+    /// Unowned: the datapath owns its workers.
+    private unowned let datapath: Datapath
     private let epoll: Epoll
     private let wakeup: EventFD
     private let commands = Mutex<[WorkerCommand]>([])
