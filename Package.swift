@@ -77,14 +77,14 @@ let package = Package(
             name: "L2TPDatapathTests", dependencies: ["L2TPCore", "L2TPDatapath", "L2TPSystem", "L2TPTestSupport", "L2TPWire"]
         ),
         .testTarget(name: "L2TPOffloadTests", dependencies: ["L2TPOffload", "L2TPTestSupport"]),
-        .testTarget(name: "L2TPSystemTests", dependencies: ["L2TPSystem"]),
+        .testTarget(name: "L2TPSystemTests", dependencies: ["L2TPSystem", "L2TPTestSupport"]),
         .testTarget(name: "L2TPNetlinkTests", dependencies: ["L2TPNetlink", "L2TPTestSupport", "L2TPWire"]),
         .testTarget(
             name: "L2TPControlTests",
             dependencies: ["L2TPControl", "L2TPCore", "L2TPDaemon", "L2TPNetlink", "L2TPTestSupport", "L2TPWire"]
         ),
         .testTarget(name: "L2TPToolTests", dependencies: ["L2TPNetlink", "L2TPTool", "L2TPWire"]),
-        .testTarget(name: "L2TPConfigTests", dependencies: ["L2TPConfig", "L2TPNetlink", "L2TPWire"]),
+        .testTarget(name: "L2TPConfigTests", dependencies: ["L2TPConfig", "L2TPNetlink", "L2TPTestSupport", "L2TPWire"]),
         .testTarget(
             name: "L2TPPreloadTests",
             dependencies: ["CL2TPPreload", "L2TPDaemon", "L2TPNetlink", "L2TPTestSupport", "L2TPTool", "L2TPWire"]

@@ -52,12 +52,18 @@ public final class EthernetPseudowire: PseudowireDevice, @unchecked Sendable {
 
     /// The index `InterfaceNamer` gave the device's name, if it named it.
     public let nameIndex: Int?
-    /// Called once the TAP is closed (the factory forgets the device and frees its name).
-    private let onClose: @Sendable () -> Void
+    /// The device's interface index (for link events about it).
+    public let interfaceIndex: Int32
+    /// Called once the TAP is closed, with the device (its factory forgets it and frees its name).
+    private let onClose: @Sendable (EthernetPseudowire) -> Void
 
-    private init(tap: TAPDevice, mtu: Int, nameIndex: Int?, onClose: @escaping @Sendable () -> Void) {
+    private init(
+        tap: TAPDevice, mtu: Int, nameIndex: Int?, interfaceIndex: Int32,
+        onClose: @escaping @Sendable (EthernetPseudowire) -> Void
+    ) {
         self.tap = tap
         self.nameIndex = nameIndex
+        self.interfaceIndex = interfaceIndex
         self.onClose = onClose
         maxFrameLength = Atomic(mtu + Self.ethernetHeaderLength + 4)
     }
@@ -77,7 +83,7 @@ public final class EthernetPseudowire: PseudowireDevice, @unchecked Sendable {
     /// and those of them the kernel accepts; nil opens a plain TAP.
     public static func create(
         name: String?, mtu: Int, namer: InterfaceNamer, offloads: TAPOffloads? = nil,
-        onClose: @escaping @Sendable () -> Void = {}
+        onClose: @escaping @Sendable (EthernetPseudowire) -> Void = { _ in }
     ) throws(Errno) -> EthernetPseudowire {
         if let name, !name.contains("%"), if_nametoindex(name) != 0 { throw Errno(EEXIST) }
         var reserved: (name: String, index: Int)?
@@ -94,14 +100,17 @@ public final class EthernetPseudowire: PseudowireDevice, @unchecked Sendable {
             if let reserved { namer.release(reserved.index) }
             throw error
         }
+        let index: Int32
         do {
             try NetworkInterface.setMTU(tap.name, mtu)
+            index = try NetworkInterface.index(tap.name)
         } catch {
             tap.close()
             if let reserved { namer.release(reserved.index) }
             throw error
         }
-        return EthernetPseudowire(tap: tap, mtu: mtu, nameIndex: reserved?.index, onClose: onClose)
+        return EthernetPseudowire(
+            tap: tap, mtu: mtu, nameIndex: reserved?.index, interfaceIndex: index, onClose: onClose)
     }
 
     /// Follows an MTU change made with `ip link set ... mtu`.
@@ -247,7 +256,7 @@ public final class EthernetPseudowire: PseudowireDevice, @unchecked Sendable {
     /// Removes the device.
     public func close() {
         tap.close()
-        onClose()
+        onClose(self)
     }
 
     public var debugDescription: String {

@@ -29,36 +29,27 @@ public final class EthernetPseudowireFactory: PseudowireFactory, @unchecked Send
         let mtu = EthernetPseudowire.mtu(
             pathMTU: transport.pathMTU(), networkOverhead: transport.networkOverhead,
             l2tpHeaderLength: request.headerLength)
-        let index = Box()
         let device: EthernetPseudowire
         do {
             device = try EthernetPseudowire.create(
                 name: request.interfaceName, mtu: mtu, namer: namer, offloads: offloads
-            ) { [weak self] in self?.forget(index.value, nameIndex: index.nameIndex) }
+            ) { [weak self] closed in self?.forget(closed) }
         } catch {
             let name = request.interfaceName ?? EthernetPseudowire.defaultName
             throw L2TPError(error.rawValue, "cannot create interface \(name): \(error)")
         }
-        index.value = (try? NetworkInterface.index(device.name)) ?? 0
-        index.nameIndex = device.nameIndex
-        devices.withLock { $0[index.value] = device }
+        devices.withLock { $0[device.interfaceIndex] = device }
         return device
     }
 
     /// A device is closed: forget it, and free its name if `namer` gave it.
-    private func forget(_ index: Int32, nameIndex: Int?) {
-        _ = devices.withLock { $0.removeValue(forKey: index) }
-        if let nameIndex { namer.release(nameIndex) }
+    private func forget(_ device: EthernetPseudowire) {
+        _ = devices.withLock { $0.removeValue(forKey: device.interfaceIndex) }
+        if let n = device.nameIndex { namer.release(n) }
     }
 
     /// Applies an MTU change of interface `index`, if it is one of ours.
     public func mtuChanged(index: Int32, mtu: Int) {
         devices.withLock { $0[index] }?.mtuChanged(to: mtu)
-    }
-
-    /// What a device's close needs to know, learnt once the device exists.
-    private final class Box: @unchecked Sendable {
-        var value: Int32 = 0
-        var nameIndex: Int?
     }
 }

@@ -2,6 +2,7 @@
 // Random reloads applied to a model of the control plane: every plan applies cleanly and converges.
 
 import L2TPNetlink
+import L2TPTestSupport
 import Testing
 
 @testable import L2TPConfig
@@ -77,7 +78,7 @@ struct ReloadSimulationTests {
     struct SessionSpec {
         var id = 1, peer = 1, name: Int?, cookie = 0, l2spec = 0, seq = 0, lns = false, timeout = false, debug: Int?
 
-        static func random(_ rng: inout SeededGenerator) -> SessionSpec {
+        static func random(_ rng: inout SplitMix64) -> SessionSpec {
             var s = SessionSpec()
             s.id = Int.random(in: 1...4, using: &rng)
             for _ in 0..<3 { s.change(&rng) }
@@ -85,7 +86,7 @@ struct ReloadSimulationTests {
         }
 
         /// Changes one field.
-        mutating func change(_ rng: inout SeededGenerator) {
+        mutating func change(_ rng: inout SplitMix64) {
             switch Int.random(in: 0..<9, using: &rng) {
             case 0: peer = Int.random(in: 1...2, using: &rng)
             case 1: name = Bool.random(using: &rng) ? Int.random(in: 1...3, using: &rng) : nil
@@ -117,7 +118,7 @@ struct ReloadSimulationTests {
         var id = 1, peer = 1, v6 = false, remote = 2, ip = false, sport = 1, csum = false, debug: Int?
         var sessions: [SessionSpec] = []
 
-        static func random(_ rng: inout SeededGenerator) -> TunnelSpec {
+        static func random(_ rng: inout SplitMix64) -> TunnelSpec {
             var t = TunnelSpec()
             t.id = Int.random(in: 1...4, using: &rng)
             for _ in 0..<3 { t.change(&rng) }
@@ -125,7 +126,7 @@ struct ReloadSimulationTests {
             return t
         }
 
-        mutating func change(_ rng: inout SeededGenerator) {
+        mutating func change(_ rng: inout SplitMix64) {
             switch Int.random(in: 0..<8, using: &rng) {
             case 0: peer = Int.random(in: 1...2, using: &rng)
             case 1: v6.toggle()
@@ -153,7 +154,7 @@ struct ReloadSimulationTests {
     }
 
     /// A few changes to `tunnels`: a field of a tunnel or session, a session or tunnel added or removed.
-    static func edit(_ tunnels: [TunnelSpec], _ rng: inout SeededGenerator) -> [TunnelSpec] {
+    static func edit(_ tunnels: [TunnelSpec], _ rng: inout SplitMix64) -> [TunnelSpec] {
         var tunnels = tunnels
         for _ in 0..<Int.random(in: 1...3, using: &rng) {
             guard !tunnels.isEmpty, Int.random(in: 0..<10, using: &rng) != 0 else {
@@ -181,7 +182,7 @@ struct ReloadSimulationTests {
     }
 
     /// A random valid previous configuration and an edited valid desired one.
-    static func randomReload(_ rng: inout SeededGenerator) -> (Configuration, Configuration) {
+    static func randomReload(_ rng: inout SplitMix64) -> (Configuration, Configuration) {
         while true {
             let before = (0..<Int.random(in: 0...3, using: &rng)).map { _ in TunnelSpec.random(&rng) }
             let after = Bool.random(using: &rng) ? edit(before, &rng) : (0..<Int.random(in: 0...3, using: &rng)).map { _ in TunnelSpec.random(&rng) }
@@ -192,7 +193,7 @@ struct ReloadSimulationTests {
 
     @Test func randomReloadsApplyCleanlyAndConverge() throws {
         for seed in UInt64(1)...1000 {
-            var rng = SeededGenerator(seed: seed)
+            var rng = SplitMix64(seed: seed)
             let (previous, desired) = Self.randomReload(&rng)
 
             // What the previous file made, plus runtime objects: a tunnel of the operator's, a session of

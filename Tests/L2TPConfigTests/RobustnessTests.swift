@@ -2,26 +2,10 @@
 // Random mutations of the example never crash the loader: each parses or yields well-formed ConfigErrors.
 
 import L2TPNetlink
+import L2TPTestSupport
 import Testing
 
 @testable import L2TPConfig
-
-/// SplitMix64: a small seeded generator, so a failing case can be replayed from its seed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 @Suite("Robustness")
 struct RobustnessTests {
@@ -41,7 +25,7 @@ struct RobustnessTests {
     static let keys = ConfigSchema.tunnelKeys + ConfigSchema.sessionKeys + ConfigSchema.daemonKeys + ["x", "tunel_id", "\"quoted\""]
 
     /// One random edit of `text`.
-    static func mutate(_ text: String, _ rng: inout SeededGenerator) -> String {
+    static func mutate(_ text: String, _ rng: inout SplitMix64) -> String {
         var chars = Array(text)
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         switch Int.random(in: 0..<7, using: &rng) {
@@ -114,7 +98,7 @@ struct RobustnessTests {
     @Test func randomMutationsOfTheExampleNeverCrash() {
         var parsed = 0, refused = 0
         for seed in UInt64(1)...2500 {
-            var rng = SeededGenerator(seed: seed)
+            var rng = SplitMix64(seed: seed)
             var text = ExampleConfig.text
             for _ in 0..<Int.random(in: 1...3, using: &rng) { text = Self.mutate(text, &rng) }
             if Self.check(text, seed: seed) { parsed += 1 } else { refused += 1 }

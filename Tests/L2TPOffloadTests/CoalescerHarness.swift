@@ -3,6 +3,7 @@
 // inside a frame that was added.
 
 import L2TPOffload
+import L2TPTestSupport
 import Testing
 
 /// One packet the coalescer emitted: its virtio header and the bytes of its pieces, concatenated.

@@ -2,6 +2,7 @@
 // The fast Internet checksum against the byte-at-a-time reference and published vectors.
 
 import L2TPOffload
+import L2TPTestSupport
 import Testing
 
 @Suite struct InternetChecksumTests {

@@ -3,6 +3,7 @@
 // and seeded random bytes go through the segmenter and the coalescer without reading out of bounds.
 
 import L2TPOffload
+import L2TPTestSupport
 import Testing
 
 @Suite struct InvalidInputTests {

@@ -4,6 +4,7 @@
 
 import Glibc
 @testable import L2TPSystem
+import L2TPTestSupport
 import Synchronization
 import Testing
 

@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: GPL-2.0-only
+// A small deterministic random number generator, so every randomised test replays from its seed.
+
+/// SplitMix64 (Steele, Lea and Flood): fast, and good enough to draw test cases.
+public struct SplitMix64: RandomNumberGenerator {
+    public var state: UInt64
+
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9e37_79b9_7f4a_7c15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+        return z ^ (z >> 31)
+    }
+
+    /// `n` random bytes.
+    public mutating func bytes(_ n: Int) -> [UInt8] { (0..<n).map { _ in UInt8.random(in: 0...255, using: &self) } }
+}
