@@ -51,6 +51,9 @@ public final class Datapath: DatapathControl, @unchecked Sendable {
         for i in 0..<max(1, workerCount) { workers.append(try Worker(index: i, datapath: self)) }
     }
 
+    /// Workers hold their datapath unowned: none may outlive it.
+    deinit { stop() }
+
     public var workerCount: Int { workers.count }
 
     public func start() { workers.forEach { $0.start() } }
