@@ -6,6 +6,8 @@
 #   make install  binaries, preload library, systemd unit, man pages, example configuration
 #                 (PREFIX=/usr/local, SYSCONFDIR=/etc, DESTDIR=)
 #   make man      regenerate the roff man pages in Docs/man from their markdown
+#   make interop-kernel   l2tpd against the Linux kernel's L2TP in ../shared/rigs/kernel-vm (root,
+#                 slow: not part of make test; see Docs/interop.md)
 #   make clean
 
 SWIFT   ?= swift
@@ -122,3 +124,14 @@ bench: prereqs
 	done
 	$(SWIFT) build -c release
 	BENCH_BIN="$$($(SWIFT) build -c release --show-bin-path)" CC="$(CC)" $(PYTHON) Tests/Bench/bench.py
+
+# make interop-kernel: a release l2tpd (host side) against the kernel's L2TPv3 in the reference VM
+# (../shared/rigs/kernel-vm, or KERNEL_RIG=...): a UDP pseudowire with cookies and sequence numbers
+# and an IP pseudowire, pinged from the kernel's side. Prints the VM's output; l2tpd's state is in
+# the rig's run directory (host-state.txt). Results are recorded in Docs/interop.md.
+KERNEL_RIG ?= ../shared/rigs/kernel-vm
+.PHONY: interop-kernel
+interop-kernel: release
+	$(KERNEL_RIG)/build.sh >&2
+	L2TPD_BIN="$$(cd "$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)" && pwd)" RIG_TIMEOUT=240 \
+		$(KERNEL_RIG)/run.sh --host "$$(pwd)/Tests/Interop/kernel-l2tpv3-host.sh" "$$(pwd)/Tests/Interop/kernel-l2tpv3-guest.sh"
