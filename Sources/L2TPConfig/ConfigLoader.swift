@@ -27,8 +27,15 @@ public enum ConfigLoader {
     }
 
     /// Reads an open file to its end and parses it (see `parse`): a file a client passed to the daemon.
-    /// Errors name `path`. The caller keeps the descriptor.
+    /// Only a regular file is read (a pipe or socket could block the reader for ever). Errors name
+    /// `path`. The caller keeps the descriptor.
     public static func load(descriptor fd: Int32, path: String) throws(ConfigErrors) -> Configuration {
+        var st = stat()
+        guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG else {
+            throw ConfigErrors(errors: [
+                ConfigError(path: path, line: 0, message: "not a regular file; a configuration file is a file")
+            ])
+        }
         let bytes: [UInt8]
         switch readAll(fd) {
         case .success(let b): bytes = b

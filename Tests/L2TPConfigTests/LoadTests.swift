@@ -95,3 +95,28 @@ struct LoadTests {
         #expect(config == GoldenParseTests.expected)
     }
 }
+
+@Suite("Loading from a descriptor")
+struct DescriptorLoadTests {
+    @Test("A passed descriptor is read from where it stands; a pipe is refused at once instead of read")
+    func descriptors() throws {
+        let path = "/tmp/l2tpd-descriptor-\(getpid()).toml"
+        let text = "[[tunnel]]\ntunnel_id = 1\npeer_tunnel_id = 2\nlocal = \"192.0.2.1\"\nremote = \"192.0.2.2\"\nudp_sport = 1\nudp_dport = 2\n"
+        let fd = open(path, O_CREAT | O_TRUNC | O_RDWR, 0o600)
+        try #require(fd >= 0)
+        defer { close(fd); unlink(path) }
+        _ = text.withCString { write(fd, $0, strlen($0)) }
+        lseek(fd, 0, SEEK_SET)
+        let config = try ConfigLoader.load(descriptor: fd, path: "passed.toml")
+        #expect(config.tunnels.map(\.id) == [1])
+
+        var ends: [Int32] = [0, 0]
+        try #require(pipe(&ends) == 0)
+        defer { close(ends[0]); close(ends[1]) }  // the write end stays open: a read would block
+        #expect {
+            try ConfigLoader.load(descriptor: ends[0], path: "pipe")
+        } throws: { error in
+            (error as? ConfigErrors)?.errors.map(\.description) == ["pipe: not a regular file; a configuration file is a file"]
+        }
+    }
+}
