@@ -23,7 +23,7 @@ public enum ConfigLoader {
             throw ConfigErrors(errors: [ConfigError(path: path, line: 0, message: FileError(errno: errno).message)])
         }
         defer { close(fd) }
-        return try load(descriptor: fd, path: path)
+        return try readConfiguration(fd, path: path)
     }
 
     /// Reads an open file to its end and parses it (see `parse`): a file a client passed to the daemon.
@@ -36,6 +36,11 @@ public enum ConfigLoader {
                 ConfigError(path: path, line: 0, message: "not a regular file; a configuration file is a file")
             ])
         }
+        return try readConfiguration(fd, path: path)
+    }
+
+    /// Reads `fd` to its end and parses what it holds.
+    private static func readConfiguration(_ fd: Int32, path: String) throws(ConfigErrors) -> Configuration {
         let bytes: [UInt8]
         switch readAll(fd) {
         case .success(let b): bytes = b
